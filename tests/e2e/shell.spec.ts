@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { TABS } from './names.ts';
+
+test('the built app loads with its four tabs, cross-origin isolated, under the CSP', async ({ page }) => {
+  const response = await page.goto('/');
+  const headers = response!.headers();
+  expect(headers['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(headers['content-security-policy']).toContain('connect-src \'self\' http://127.0.0.1:8790 http://127.0.0.1:8791');
+  expect(headers['cross-origin-opener-policy']).toBe('same-origin');
+  expect(headers['cross-origin-embedder-policy']).toBe('require-corp');
+
+  for (const name of TABS) await expect(page.getByRole('tab', { name })).toBeVisible();
+  await expect(page.getByRole('tab', { name: 'Generate' })).toHaveAttribute('aria-selected', 'true');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+});
+
+test('tabs are reachable by keyboard', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Generate' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Models' })).toBeFocused();
+  await expect(page.getByRole('tab', { name: 'Models' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel')).toHaveAttribute('aria-labelledby', 'tab-Models');
+  await page.keyboard.press('End');
+  await expect(page.getByRole('tab', { name: 'Settings' })).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Generate' })).toBeFocused();
+});
+
+test('after one visit the shell reloads with the network offline', async ({ page, context }) => {
+  await page.goto('/');
+  // Wait until the service worker has precached the shell and controls the page.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+  });
+  await context.setOffline(true);
+  await page.reload();
+  for (const name of TABS) await expect(page.getByRole('tab', { name })).toBeVisible();
+  await expect(page.getByText('Offline — downloaded models still work')).toBeVisible();
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+});
