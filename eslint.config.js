@@ -14,6 +14,21 @@ export default tseslint.config(
     },
   },
   {
+    // The decrypted token has one door, src/hub/credentials.ts, with the vault behind it: only code
+    // that calls the hub may import them (types excepted: they carry no secrets).
+    files: ['src/**'],
+    ignores: ['src/hub/**', 'src/vault/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/hub/credentials', '**/hub/credentials.ts', '**/vault/*'],
+          allowTypeImports: true,
+          message: 'Only src/hub/** may reach the Hugging Face token; use AuthService state (app-context) instead.',
+        }],
+      }],
+    },
+  },
+  {
     files: ['tools/**', 'tests/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
