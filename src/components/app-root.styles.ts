@@ -46,6 +46,9 @@ export const appRootStyles = css`
     outline: 3px solid var(--focus);
     outline-offset: 2px;
   }
+  [hidden] {
+    display: none !important;
+  }
   main {
     padding: 1rem;
     max-width: 1100px;

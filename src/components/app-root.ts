@@ -1,21 +1,48 @@
 import { LitElement, html } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
+import { provide } from '@lit/context';
+import { appServicesContext, createAppServices } from '../app-context.ts';
 import { appRootStyles } from './app-root.styles.ts';
 import './generate-panel.ts';
 import './models-panel.ts';
 import './gallery-panel.ts';
 import './settings-panel.ts';
+import './pwa-banner.ts';
+import type { PwaLifecycle } from '../pwa/pwa-lifecycle.ts';
+import { GalleryStore } from '../gallery/gallery-store.ts';
+import type { GenerationParams } from '../generation/params.ts';
+import type { ReuseSettingsEvent } from './gallery-panel.ts';
+import type { OpenTabEvent } from './generate-panel.ts';
 
 export const TABS = ['Generate', 'Models', 'Gallery', 'Settings'] as const;
 export type TabName = (typeof TABS)[number];
 
-/** The application shell: a header with the four tabs of the UI contract and the selected panel. */
+/**
+ * The application shell: a header with the four tabs of the UI contract and their panels. Every panel
+ * stays mounted (hidden when not selected) so a half-written prompt or a running download survives a
+ * tab switch.
+ */
 @customElement('app-root')
 export class AppRoot extends LitElement {
   static override styles = appRootStyles;
 
+  /** The services every panel consumes (sign-in, preferences), built once at boot. */
+  @provide({ context: appServicesContext }) readonly services = createAppServices();
+
+  /** Install and update state, handed in by main.ts. */
+  @property({ attribute: false }) pwa?: PwaLifecycle;
+
   @state() private _tab: TabName = 'Generate';
   @state() private _online = navigator.onLine;
+  /** Settings picked with "Reuse settings" in the Gallery, handed to the Generate panel. */
+  @state() private _reuse: GenerationParams | null = null;
+  private readonly _gallery = new GalleryStore();
+
+  private readonly _onOpenTab = (e: OpenTabEvent) => this._select(e.tab, true);
+  private readonly _onReuse = (e: ReuseSettingsEvent) => {
+    this._reuse = { ...e.params };
+    this._select('Generate', true);
+  };
 
   private readonly _onOnline = () => (this._online = navigator.onLine);
 
@@ -50,11 +77,11 @@ export class AppRoot extends LitElement {
   private _panel(tab: TabName) {
     switch (tab) {
       case 'Generate':
-        return html`<generate-panel></generate-panel>`;
+        return html`<generate-panel .gallery=${this._gallery} .reuse=${this._reuse} @open-tab=${this._onOpenTab}></generate-panel>`;
       case 'Models':
         return html`<models-panel></models-panel>`;
       case 'Gallery':
-        return html`<gallery-panel></gallery-panel>`;
+        return html`<gallery-panel .store=${this._gallery} @reuse-settings=${this._onReuse}></gallery-panel>`;
       case 'Settings':
         return html`<settings-panel></settings-panel>`;
     }
@@ -65,6 +92,7 @@ export class AppRoot extends LitElement {
       <header>
         <h1>Local SD</h1>
         ${this._online ? null : html`<span class="offline">Offline — downloaded models still work</span>`}
+        <pwa-banner .pwa=${this.pwa}></pwa-banner>
         <div role="tablist" aria-label="Sections" @keydown=${this._onTabKey}>
           ${TABS.map(
             (tab) => html`<button
@@ -81,9 +109,17 @@ export class AppRoot extends LitElement {
         </div>
       </header>
       <main>
-        <section role="tabpanel" id="panel-${this._tab}" aria-labelledby="tab-${this._tab}" tabindex="0">
-          ${this._panel(this._tab)}
-        </section>
+        ${TABS.map(
+          (tab) => html`<section
+            role="tabpanel"
+            id="panel-${tab}"
+            aria-labelledby="tab-${tab}"
+            tabindex="0"
+            ?hidden=${tab !== this._tab}
+          >
+            ${this._panel(tab)}
+          </section>`,
+        )}
       </main>
     `;
   }
