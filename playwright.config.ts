@@ -21,7 +21,7 @@ export default defineConfig({
   },
   webServer: {
     // A production build pointed at the fake hub's origins, served with the app's real headers.
-    command: `npx vite build --outDir build/e2e-dist --logLevel warn && npx vite preview --outDir build/e2e-dist --port ${E2E_APP_PORT} --strictPort`,
+    command: `npx vite build --outDir build/e2e-dist-${E2E_APP_PORT} --logLevel warn && npx vite preview --outDir build/e2e-dist-${E2E_APP_PORT} --port ${E2E_APP_PORT} --strictPort --bypass-lock`,
     url: `http://localhost:${E2E_APP_PORT}/`,
     reuseExistingServer: false,
     timeout: 180_000,

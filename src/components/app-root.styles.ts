@@ -49,6 +49,15 @@ export const appRootStyles = css`
   [hidden] {
     display: none !important;
   }
+  @media (max-width: 600px) {
+    [role='tablist'] {
+      flex: 1 1 100%;
+    }
+    [role='tab'] {
+      flex: 1 1 0;
+      padding: 0.45rem 0.25rem;
+    }
+  }
   main {
     padding: 1rem;
     max-width: 1100px;

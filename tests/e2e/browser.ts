@@ -1,9 +1,12 @@
 import type { LaunchOptions } from '@playwright/test';
 
-/** Fixed loopback ports: the e2e build bakes the fake hub's origins into its CSP and config. */
-export const E2E_APP_PORT = 4174;
-export const E2E_HUB_PORT = 8790;
-export const E2E_CDN_PORT = 8791;
+/**
+ * Fixed loopback ports: the e2e build bakes the fake hub's origins into its CSP and config. The
+ * environment may move them (E2E_APP_PORT, E2E_HUB_PORT, E2E_CDN_PORT) so that two runs can share a machine.
+ */
+export const E2E_APP_PORT = Number(process.env.E2E_APP_PORT ?? 4174);
+export const E2E_HUB_PORT = Number(process.env.E2E_HUB_PORT ?? 8790);
+export const E2E_CDN_PORT = Number(process.env.E2E_CDN_PORT ?? 8791);
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 

@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { TABS } from './names.ts';
+import { E2E_CDN_PORT, E2E_HUB_PORT } from './browser.ts';
 
 test('the built app loads with its four tabs, cross-origin isolated, under the CSP', async ({ page }) => {
   const response = await page.goto('/');
   const headers = response!.headers();
   expect(headers['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
-  expect(headers['content-security-policy']).toContain('connect-src \'self\' http://127.0.0.1:8790 http://127.0.0.1:8791');
+  expect(headers['content-security-policy']).toContain(`connect-src 'self' http://127.0.0.1:${E2E_HUB_PORT} http://127.0.0.1:${E2E_CDN_PORT}`);
   expect(headers['cross-origin-opener-policy']).toBe('same-origin');
   expect(headers['cross-origin-embedder-policy']).toBe('require-corp');
 

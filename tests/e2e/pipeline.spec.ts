@@ -1,0 +1,173 @@
+// The diffusion worker in the built app (pipeline-test.html drives the real worker and client):
+// the Shapes oracle's pictures on WASM and on WebGPU (SwiftShader), the WASM fallback without
+// WebGPU, cancel, seeds and memory over repeated generations.
+import type { Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
+import type { GenerateParams, LoadResult, WorkerStatus } from '../../src/workers/protocol.ts';
+import type { TestGeneration } from '../../src/workers/pipeline-test-page.ts';
+import { chromiumLaunchOptions } from './browser.ts';
+import { expect, test } from './fixtures.ts';
+
+type Rgb = readonly [number, number, number];
+const RED: Rgb = [230, 40, 40];
+const GREEN: Rgb = [40, 200, 60];
+const BLUE: Rgb = [40, 80, 230];
+const WHITE: Rgb = [240, 240, 240];
+
+const SCHEDULERS = ['euler', 'euler_a', 'ddim', 'dpmpp_2m', 'dpmpp_2m_karras', 'lcm'] as const;
+
+const BASE: GenerateParams = {
+  prompt: 'a red circle on a blue background',
+  seed: 42,
+  steps: 8,
+  guidance: 1,
+  width: 128,
+  height: 128,
+  scheduler: 'euler',
+};
+
+const CIRCLE = { prompt: 'a red circle on a blue background', shape: 'circle', inside: RED, outside: BLUE } as const;
+const SQUARE = { prompt: 'a green square on a white background', shape: 'square', inside: GREEN, outside: WHITE } as const;
+
+/** Largest channel error at least 8 px inside and 8 px outside the centred shape. */
+function shapeErrors(pixels: readonly number[], width: number, height: number, shape: 'circle' | 'square', inside: Rgb, outside: Rgb) {
+  const radius = Math.min(width, height) / 4;
+  const errors = { inside: 0, outside: 0 };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x + 0.5 - width / 2;
+      const dy = y + 0.5 - height / 2;
+      const distance = shape === 'circle' ? Math.hypot(dx, dy) : Math.max(Math.abs(dx), Math.abs(dy));
+      const region = distance < radius - 8 ? 'inside' : distance > radius + 8 ? 'outside' : null;
+      if (!region) continue;
+      const want = region === 'inside' ? inside : outside;
+      for (let c = 0; c < 3; c++) errors[region] = Math.max(errors[region], Math.abs(pixels[4 * (y * width + x) + c] - want[c]));
+    }
+  }
+  return errors;
+}
+
+async function openTestPage(page: Page): Promise<void> {
+  await page.goto('/pipeline-test.html');
+  await expect(page.locator('#status')).toHaveText('ready');
+}
+
+async function load(page: Page, backend: 'auto' | 'webgpu' | 'wasm', model: 'oracle' | 'vpred' = 'oracle'): Promise<LoadResult> {
+  return page.evaluate(
+    ([backend, model]) => {
+      const t = window.pipelineTest;
+      return t.client.load({ model: model === 'vpred' ? t.vpred() : t.oracle(), backend, dtype: 'fp32' });
+    },
+    [backend, model] as const,
+  );
+}
+
+async function generate(page: Page, params: Partial<GenerateParams>, options: { pixels?: boolean; abortAtStep?: number } = {}): Promise<TestGeneration> {
+  return page.evaluate(([params, options]) => window.pipelineTest.generate(params, options), [{ ...BASE, ...params }, { pixels: true, ...options }] as const);
+}
+
+function expectPicture(run: TestGeneration, shape: 'circle' | 'square', inside: Rgb, outside: Rgb, tolerance = 3, label = ''): void {
+  expect(run.error, label).toBeNull();
+  const { width, height } = run.result!;
+  const errors = shapeErrors(run.pixels!, width, height, shape, inside, outside);
+  expect(errors.inside, `${label} inside the ${shape}`).toBeLessThanOrEqual(tolerance);
+  expect(errors.outside, `${label} outside the ${shape}`).toBeLessThanOrEqual(tolerance);
+}
+
+async function status(page: Page): Promise<WorkerStatus> {
+  return page.evaluate(() => window.pipelineTest.client.status());
+}
+
+for (const backend of ['wasm', 'webgpu'] as const) {
+  test.describe(`on ${backend === 'wasm' ? 'WASM' : 'WebGPU (SwiftShader)'}`, () => {
+    test.beforeEach(async ({ page }) => {
+      await openTestPage(page);
+    });
+
+    test('the oracle draws both pictures with every scheduler at 1 and 8 steps', async ({ page }) => {
+      test.setTimeout(300_000);
+      const loaded = await load(page, backend);
+      expect(loaded).toMatchObject({ backend, dtype: 'fp32', reason: backend === 'wasm' ? 'WASM chosen in Settings' : null });
+      const timings: string[] = [];
+      for (const scheduler of SCHEDULERS) {
+        for (const steps of [1, 8]) {
+          for (const picture of [CIRCLE, SQUARE]) {
+            const run = await generate(page, { prompt: picture.prompt, scheduler, steps, seed: steps * 100 + SCHEDULERS.indexOf(scheduler) });
+            expectPicture(run, picture.shape, picture.inside, picture.outside, 3, `${scheduler} ${steps} steps ${picture.shape}`);
+            timings.push(`${scheduler}/${steps}/${picture.shape}: ${run.result!.timings.totalMs.toFixed(0)} ms`);
+          }
+        }
+      }
+      console.info(`[${backend}] ${loaded.threads} thread(s), isolated ${loaded.crossOriginIsolated}, load ${loaded.loadMs.toFixed(0)} ms; ${timings.join(', ')}`);
+    });
+
+    test('guidance 2 clips the extrapolated colours, and a negative prompt replaces the unconditional input', async ({ page }) => {
+      await load(page, backend);
+      const guided = await generate(page, { guidance: 2, scheduler: 'dpmpp_2m' });
+      expect(guided.result!.stats.guidance).toBe('batched');
+      expectPicture(guided, 'circle', [255, 0, 0], [0, 32, 255], 3, 'guidance 2');
+      // x0 = negative + 2 · (prompt − negative): 2·red − green inside the circle, 2·blue − white outside the square.
+      const negative = await generate(page, { guidance: 2, negativePrompt: 'a green square on a white background', scheduler: 'euler_a' });
+      const { width, height } = negative.result!;
+      expect(shapeErrors(negative.pixels!, width, height, 'circle', [255, 0, 20], [0, 0, 220]).inside).toBeLessThanOrEqual(3);
+      expect(shapeErrors(negative.pixels!, width, height, 'square', [255, 0, 20], [0, 0, 220]).outside).toBeLessThanOrEqual(3);
+    });
+
+    test('the v-prediction variant draws the same pictures', async ({ page }) => {
+      const loaded = await load(page, backend, 'vpred');
+      expect(loaded.modelId).toBe('oracle-shapes-vpred');
+      for (const scheduler of SCHEDULERS) {
+        for (const steps of [1, 8]) {
+          expectPicture(await generate(page, { scheduler, steps }), 'circle', RED, BLUE, 3, `v-prediction ${scheduler} ${steps}`);
+        }
+      }
+    });
+
+    test('same seed → identical pixels; different seeds → different initial latents; progress and previews', async ({ page }) => {
+      await load(page, backend);
+      const first = await generate(page, { seed: 7, scheduler: 'euler_a', steps: 6 });
+      const again = await generate(page, { seed: 7, scheduler: 'euler_a', steps: 6 });
+      const other = await generate(page, { seed: 8, scheduler: 'euler_a', steps: 6 });
+      expect(again.pixels).toEqual(first.pixels);
+      expect(again.result!.stats.initialLatentDigest).toBe(first.result!.stats.initialLatentDigest);
+      expect(other.result!.stats.initialLatentDigest).not.toBe(first.result!.stats.initialLatentDigest);
+      expect(first.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(first.previews.map((p) => [p.step, p.width, p.height])).toEqual([[2, 16, 16], [4, 16, 16]]);
+      // WASM: nothing to read back. WebGPU: one UNet output per step and the image, nothing more.
+      expect(first.result!.readbacks).toBe(backend === 'wasm' ? 0 : 6 + 1);
+    });
+
+    test('cancel stops within one step with an AbortError and the worker stays usable', async ({ page }) => {
+      await load(page, backend);
+      const cancelled = await generate(page, { steps: 50 }, { abortAtStep: 3 });
+      expect(cancelled.error).toMatchObject({ name: 'AbortError', code: 'cancelled' });
+      // The abort reaches the worker while it runs step 4 at the latest; it stops before step 5.
+      expect(cancelled.steps.length).toBeGreaterThanOrEqual(3);
+      expect(cancelled.steps.length).toBeLessThanOrEqual(4);
+      const stepMs = (cancelled.stepTimes[2] - cancelled.stepTimes[0]) / 2;
+      console.info(`[${backend}] cancel settled ${(cancelled.settledAt - cancelled.abortedAt!).toFixed(1)} ms after abort; a step takes ~${stepMs.toFixed(1)} ms`);
+      expect((await status(page)).liveTensors).toBe(0);
+      expectPicture(await generate(page, { steps: 2 }), 'circle', RED, BLUE, 3, 'after cancel');
+    });
+
+    test('20 generations in a row leave no tensors behind and do not grow the worker heap steadily', async ({ page }) => {
+      test.setTimeout(180_000);
+      await load(page, backend);
+      const heap: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const run = await generate(page, { seed: i, steps: 4, guidance: i % 2 ? 2 : 1 }, { pixels: false });
+        expect(run.error).toBeNull();
+        const now = await status(page);
+        expect(now.liveTensors).toBe(0);
+        if (now.jsHeapBytes !== null) heap.push(now.jsHeapBytes);
+      }
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+      console.info(`[${backend}] worker JS heap over 20 generations (MB): ${heap.map(mb).join(', ')}`);
+      expect(heap).toHaveLength(20);
+      // Garbage collection makes the heap saw-tooth; a leak of an image per run would add ≥ 64 KB × 20.
+      const firstFive = Math.max(...heap.slice(0, 5));
+      const lastFive = Math.min(...heap.slice(15));
+      expect(lastFive - firstFive).toBeLessThan(8 * 2 ** 20);
+    });
+  });
+}
