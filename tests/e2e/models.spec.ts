@@ -298,8 +298,15 @@ test.describe('Resumable, verified downloads', () => {
     await expect(item).toContainText('Ready offline', { timeout: 30_000 });
     const vocab = fileGets(hub, PUBLIC, 'tokenizer/vocab.json');
     expect(vocab.find((r) => r.served === 'cdn' && r.faults.includes('drop'))?.range).toBeNull();
-    // Both the hub's resolve and the CDN it redirects to saw the resumed range.
-    expect(vocab.filter((r) => r.range === 'bytes=300000-').map((r) => r.served).sort()).toEqual(['cdn', 'hub']);
+    // The retry asked for the rest from the last stored byte: the hub's resolve and the CDN it
+    // redirects to both saw it. Chromium may drop the last bytes in flight when the socket closes,
+    // so the offset is at most the 300,000 the hub sent, and never 0.
+    const resumed = vocab.filter((r) => r.range !== null);
+    expect(resumed.map((r) => r.served).sort()).toEqual(['cdn', 'hub']);
+    const offsets = resumed.map((r) => Number(/^bytes=(\d+)-$/.exec(r.range!)?.[1]));
+    expect(offsets[0]).toBe(offsets[1]);
+    expect(offsets[0]).toBeGreaterThan(100_000);
+    expect(offsets[0]).toBeLessThanOrEqual(300_000);
     const served = await fetchThroughPage(page, storedFileUrl(hub, PUBLIC, 'tokenizer/vocab.json'));
     expect(served.sha256).toBe(repoFile(hub, PUBLIC, 'tokenizer/vocab.json').sha256);
   });
@@ -423,16 +430,20 @@ test.describe('Offline and storage', () => {
     expect((await dumpStorage(page)).caches[MODEL_CACHE] ?? []).toEqual([]);
   });
 
-  test('two tabs download each file once (Web Locks)', async ({ page, hub, context }) => {
+  test('two tabs download each file once (Web Locks); other tabs follow', async ({ page, hub, context }) => {
     hub.addFault({ repo: PUBLIC, origin: 'cdn', fault: { kind: 'throttle', bytesPerSecond: 2_000_000 }, count: 'always' });
     const first = await addAndOpen(page, PUBLIC);
     const other = await context.newPage();
     await openModels(other);
     const second = modelItem(other, nameOf(PUBLIC));
+    const onlyWatching = await context.newPage();
+    await openModels(onlyWatching);
     await first.getByRole('button', { name: 'Download' }).click();
     await second.getByRole('button', { name: 'Download' }).click();
     await expect(first).toContainText('Ready offline', { timeout: 30_000 });
     await expect(second).toContainText('Ready offline', { timeout: 30_000 });
+    // A tab that only watched learns of it too (BroadcastChannel).
+    await expect(modelItem(onlyWatching, nameOf(PUBLIC))).toContainText('Ready offline');
     const gets = hub.requests.filter((r) => r.served === 'cdn' && r.method === 'GET').map((r) => r.url.split('?')[0]);
     expect(new Set(gets).size).toBe(gets.length);
   });
