@@ -20,7 +20,7 @@ const CRC_TABLE = (() => {
 export function crc32(bytes: Uint8Array, crc = 0xffffffff): number {
   let c = crc;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return c >>> 0;
+  return (c ^ 0xffffffff) >>> 0;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflateSync } from 'node:zlib';
 import { formatParameters, parseParameters, type GenerationParams } from '../../src/generation/params.ts';
-import { encodePng, readPngText } from '../../src/image/png.ts';
+import { crc32, encodePng, readPngText } from '../../src/image/png.ts';
 
 const params: GenerationParams = {
   prompt: 'a red circle on a blue background',
@@ -41,6 +41,18 @@ describe('A1111 parameters text', () => {
 describe('PNG text chunks', () => {
   const deflate = async (d: Uint8Array) => new Uint8Array(deflateSync(d));
   const pixels = new Uint8Array(2 * 2 * 4).fill(200);
+
+  it('writes chunks whose CRCs a decoder accepts', async () => {
+    // The CRC of the IEND chunk type is fixed by the PNG spec.
+    expect(crc32(new TextEncoder().encode('IEND'))).toBe(0xae426082);
+    const png = await encodePng(pixels, 2, 2, deflate, { parameters: 'x' });
+    const view = new DataView(png.buffer);
+    for (let offset = 8; offset < png.length; ) {
+      const length = view.getUint32(offset);
+      expect(view.getUint32(offset + 8 + length)).toBe(crc32(png.subarray(offset + 4, offset + 8 + length)));
+      offset += 12 + length;
+    }
+  });
 
   it('stores Latin-1 text as tEXt and reads it back', async () => {
     const png = await encodePng(pixels, 2, 2, deflate, { parameters: 'a red circle' });
