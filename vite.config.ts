@@ -44,7 +44,13 @@ export default defineConfig(({ mode }) => {
   const outDir = resolve(process.argv.includes('--outDir') ? process.argv[process.argv.indexOf('--outDir') + 1]! : 'dist');
   return {
     define: { __HUB_CONFIG__: JSON.stringify(hub) },
-    build: { target: 'es2022', sourcemap: true, outDir },
+    build: {
+      target: 'es2022',
+      sourcemap: true,
+      outDir,
+      // pipeline-test.html: the e2e tests' page for driving the diffusion worker directly.
+      rolldownOptions: { input: { main: resolve('index.html'), 'pipeline-test': resolve('pipeline-test.html') } },
+    },
     worker: { format: 'es' },
     optimizeDeps: { exclude: ['onnxruntime-web'] },
     server: { port: 5173 },

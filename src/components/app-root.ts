@@ -9,7 +9,6 @@ import './gallery-panel.ts';
 import './settings-panel.ts';
 import './pwa-banner.ts';
 import type { PwaLifecycle } from '../pwa/pwa-lifecycle.ts';
-import { GalleryStore } from '../gallery/gallery-store.ts';
 import type { GenerationParams } from '../generation/params.ts';
 import type { ReuseSettingsEvent } from './gallery-panel.ts';
 import type { OpenTabEvent } from './generate-panel.ts';
@@ -36,7 +35,6 @@ export class AppRoot extends LitElement {
   @state() private _online = navigator.onLine;
   /** Settings picked with "Reuse settings" in the Gallery, handed to the Generate panel. */
   @state() private _reuse: GenerationParams | null = null;
-  private readonly _gallery = new GalleryStore();
 
   private readonly _onOpenTab = (e: OpenTabEvent) => this._select(e.tab, true);
   private readonly _onReuse = (e: ReuseSettingsEvent) => {
@@ -77,11 +75,11 @@ export class AppRoot extends LitElement {
   private _panel(tab: TabName) {
     switch (tab) {
       case 'Generate':
-        return html`<generate-panel .gallery=${this._gallery} .reuse=${this._reuse} @open-tab=${this._onOpenTab}></generate-panel>`;
+        return html`<generate-panel .service=${this.services.generate} .gallery=${this.services.gallery} .reuse=${this._reuse} @open-tab=${this._onOpenTab}></generate-panel>`;
       case 'Models':
         return html`<models-panel></models-panel>`;
       case 'Gallery':
-        return html`<gallery-panel .store=${this._gallery} @reuse-settings=${this._onReuse}></gallery-panel>`;
+        return html`<gallery-panel .store=${this.services.gallery} @reuse-settings=${this._onReuse}></gallery-panel>`;
       case 'Settings':
         return html`<settings-panel></settings-panel>`;
     }

@@ -35,10 +35,6 @@ export class PwaLifecycle extends EventTarget {
     if (!('serviceWorker' in this.win.navigator) || import.meta.env.DEV) return;
     const wb = new Workbox('/sw.js', { type: 'module' });
     wb.addEventListener('waiting', () => this._set({ updateReady: true }));
-    // Once the new worker controls the page (after the user chose Reload), load the new version.
-    wb.addEventListener('controlling', (e) => {
-      if (e.isUpdate) this.win.location.reload();
-    });
     this._wb = wb;
     await wb.register();
   }
@@ -54,8 +50,10 @@ export class PwaLifecycle extends EventTarget {
     }
   }
 
-  /** Activates the waiting service worker; the `controlling` handler above then reloads. */
+  /** Activates the waiting service worker and, once it controls the page, loads the new version. */
   applyUpdate(): void {
+    // controllerchange rather than Workbox's `controlling`: the latter skips workers found by later update checks.
+    this.win.navigator.serviceWorker.addEventListener('controllerchange', () => this.win.location.reload(), { once: true });
     this._wb?.messageSkipWaiting();
   }
 

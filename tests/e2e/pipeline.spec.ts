@@ -1,7 +1,7 @@
 // The diffusion worker in the built app (pipeline-test.html drives the real worker and client):
 // the Shapes oracle's pictures on WASM and on WebGPU (SwiftShader), the WASM fallback without
 // WebGPU, cancel, seeds and memory over repeated generations.
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { chromium } from '@playwright/test';
 import type { GenerateParams, LoadResult, WorkerStatus } from '../../src/workers/protocol.ts';
 import type { TestGeneration } from '../../src/workers/pipeline-test-page.ts';
@@ -74,6 +74,38 @@ function expectPicture(run: TestGeneration, shape: 'circle' | 'square', inside: 
   expect(errors.outside, `${label} outside the ${shape}`).toBeLessThanOrEqual(tolerance);
 }
 
+/**
+ * The diffusion worker's live JS heap, measured over CDP after a forced garbage collection (the
+ * worker has no performance.memory, and measureUserAgentSpecificMemory never settles once ORT's
+ * pthread workers are blocked in Atomics.wait).
+ */
+async function workerHeapProbe(browser: Browser): Promise<{ liveBytes(): Promise<number>; detach(): Promise<void> }> {
+  const cdp = await browser.newBrowserCDPSession();
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const worker = targetInfos.find((t) => t.type === 'worker' && /\/diffusion\.worker[^/]*\.js$/.test(t.url));
+  if (!worker) throw new Error(`No diffusion worker among ${targetInfos.map((t) => t.url).join(', ')}`);
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    const message = JSON.parse(event.message) as { id?: number; result?: unknown; error?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result ?? message.error);
+  });
+  const send = (method: string) =>
+    new Promise<unknown>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params: {} }) });
+    });
+  return {
+    async liveBytes() {
+      await send('HeapProfiler.collectGarbage');
+      return ((await send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    },
+    detach: () => cdp.detach(),
+  };
+}
+
 async function status(page: Page): Promise<WorkerStatus> {
   return page.evaluate(() => window.pipelineTest.client.status());
 }
@@ -84,7 +116,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await openTestPage(page);
     });
 
-    test('the oracle draws both pictures with every scheduler at 1 and 8 steps', async ({ page }) => {
+    test('the oracle draws both pictures with every scheduler at 1 and 8 steps', async ({ page, consoleMessages }) => {
       test.setTimeout(300_000);
       const loaded = await load(page, backend);
       expect(loaded).toMatchObject({ backend, dtype: 'fp32', reason: backend === 'wasm' ? 'WASM chosen in Settings' : null });
@@ -99,6 +131,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
         }
       }
       console.info(`[${backend}] ${loaded.threads} thread(s), isolated ${loaded.crossOriginIsolated}, load ${loaded.loadMs.toFixed(0)} ms; ${timings.join(', ')}`);
+      const logged = consoleMessages.filter((m) => m.type() === 'error' || m.type() === 'warning').map((m) => m.text());
+      expect(logged).toEqual([]);
     });
 
     test('guidance 2 clips the extrapolated colours, and a negative prompt replaces the unconditional input', async ({ page }) => {
@@ -139,7 +173,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 
     test('cancel stops within one step with an AbortError and the worker stays usable', async ({ page }) => {
       await load(page, backend);
-      const cancelled = await generate(page, { steps: 50 }, { abortAtStep: 3 });
+      // 512 × 512: a step takes longer than a message's round trip, so "within one step" is measurable.
+      const cancelled = await generate(page, { steps: 50, width: 512, height: 512 }, { abortAtStep: 3, pixels: false });
       expect(cancelled.error).toMatchObject({ name: 'AbortError', code: 'cancelled' });
       // The abort reaches the worker while it runs step 4 at the latest; it stops before step 5.
       expect(cancelled.steps.length).toBeGreaterThanOrEqual(3);
@@ -150,24 +185,85 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expectPicture(await generate(page, { steps: 2 }), 'circle', RED, BLUE, 3, 'after cancel');
     });
 
-    test('20 generations in a row leave no tensors behind and do not grow the worker heap steadily', async ({ page }) => {
+    test('20 generations in a row leave no tensors behind and do not grow the worker heap steadily', async ({ page, browser }) => {
       test.setTimeout(180_000);
+      await openTestPage(page);
       await load(page, backend);
-      const heap: number[] = [];
+      const heap = await workerHeapProbe(browser);
+      const samples: number[] = [];
       for (let i = 0; i < 20; i++) {
-        const run = await generate(page, { seed: i, steps: 4, guidance: i % 2 ? 2 : 1 }, { pixels: false });
+        const run = await generate(page, { seed: i, steps: 4, guidance: i % 2 ? 2 : 1, width: 256, height: 256 }, { pixels: false });
         expect(run.error).toBeNull();
-        const now = await status(page);
-        expect(now.liveTensors).toBe(0);
-        if (now.jsHeapBytes !== null) heap.push(now.jsHeapBytes);
+        expect((await status(page)).liveTensors).toBe(0);
+        samples.push(await heap.liveBytes());
       }
-      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-      console.info(`[${backend}] worker JS heap over 20 generations (MB): ${heap.map(mb).join(', ')}`);
-      expect(heap).toHaveLength(20);
-      // Garbage collection makes the heap saw-tooth; a leak of an image per run would add ≥ 64 KB × 20.
-      const firstFive = Math.max(...heap.slice(0, 5));
-      const lastFive = Math.min(...heap.slice(15));
-      expect(lastFive - firstFive).toBeLessThan(8 * 2 ** 20);
+      await heap.detach();
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(2);
+      console.info(`[${backend}] diffusion worker's live JS heap after each of 20 generations at 256², MB: ${samples.map(mb).join(', ')}`);
+      // Each run makes a 256 KB image and a few latents; keeping one of them per run would add over
+      // 4 MB across runs 3–20. Allow 1 MB for lazily compiled code and caches.
+      expect(samples[19] - samples[2]).toBeLessThan(2 ** 20);
     });
   });
 }
+
+test.describe('backend choice', () => {
+  test('Auto picks WebGPU here; WASM from Settings says so; switching releases and reloads; same seed → same initial latents on both', async ({ page }) => {
+    await openTestPage(page);
+    const auto = await page.evaluate(() => window.pipelineTest.client.load({ model: window.pipelineTest.oracle(), backend: 'auto' }));
+    expect(auto).toMatchObject({ backend: 'webgpu', reason: null, dtype: 'fp32', reused: false, crossOriginIsolated: true });
+    expect(auto.adapter).toBeTruthy();
+    expect(auto.threads).toBeGreaterThanOrEqual(1);
+    const onGpuFirst = await generate(page, { seed: 99, steps: 4, width: 512, height: 512 }, { pixels: false });
+    // The first run at a new size compiles SwiftShader's shaders; the second shows the step cost.
+    const onGpu = await generate(page, { seed: 99, steps: 4, width: 512, height: 512 });
+    expectPicture(onGpu, 'circle', RED, BLUE, 3, 'WebGPU 512');
+
+    const wasm = await load(page, 'wasm');
+    expect(wasm).toMatchObject({ backend: 'wasm', reason: 'WASM chosen in Settings', reused: false });
+    expect(await status(page)).toMatchObject({ backend: 'wasm', liveTensors: 0 });
+    const onCpu = await generate(page, { seed: 99, steps: 4, width: 512, height: 512 });
+    expectPicture(onCpu, 'circle', RED, BLUE, 3, 'WASM 512');
+    expect(onCpu.result!.stats.initialLatentDigest).toBe(onGpu.result!.stats.initialLatentDigest);
+    expect(await load(page, 'wasm')).toMatchObject({ reused: true });
+    const ms = (run: TestGeneration) => `${run.result!.timings.msPerStep.toFixed(1)} ms/step, total ${run.result!.timings.totalMs.toFixed(0)} ms`;
+    console.info(`512×512, 4 steps: WebGPU first ${ms(onGpuFirst)}, then ${ms(onGpu)} (${onGpu.result!.readbacks} readbacks); WASM ${ms(onCpu)}`);
+  });
+
+  test('the fp16 variant runs on WebGPU only with shader-f16, and says so otherwise', async ({ page }) => {
+    await openTestPage(page);
+    const platform = (await status(page)).platform;
+    expect(platform.webgpu.available).toBe(true);
+    const shaderF16 = platform.webgpu.available && platform.webgpu.shaderF16;
+    const loaded = await page.evaluate(() =>
+      window.pipelineTest.client.load({ model: window.pipelineTest.oracle(['fp16']), backend: 'auto' }).catch((error: Error & { code?: string }) => ({ error: { name: error.name, code: error.code, message: error.message } })),
+    );
+    console.info(`WebGPU adapter ${platform.webgpu.available ? platform.webgpu.adapter : '-'}: shader-f16 ${shaderF16}`);
+    if (shaderF16) {
+      expect(loaded).toMatchObject({ backend: 'webgpu', dtype: 'fp16' });
+      expectPicture(await generate(page, { steps: 1 }), 'circle', RED, BLUE, 8, 'fp16, 1 step');
+      expectPicture(await generate(page, { steps: 4, scheduler: 'dpmpp_2m_karras' }), 'circle', RED, BLUE, 3, 'fp16, 4 steps');
+    } else {
+      expect(loaded).toMatchObject({ error: { name: 'WebGpuUnavailableError', code: 'webgpu-unavailable', message: expect.stringContaining('GPU lacks shader-f16') } });
+    }
+  });
+
+  test('launched without --enable-unsafe-webgpu: falls back to WASM and reports the reason', async ({ baseURL }) => {
+    const browser = await chromium.launch(chromiumLaunchOptions({ webgpu: false }));
+    try {
+      const context = await browser.newContext({ baseURL });
+      const page = await context.newPage();
+      await openTestPage(page);
+      expect((await status(page)).platform.webgpu.available).toBe(false);
+      for (const backend of ['auto', 'webgpu'] as const) {
+        const loaded = await page.evaluate((backend) => window.pipelineTest.client.load({ model: window.pipelineTest.oracle(), backend }), backend);
+        expect(loaded.backend).toBe('wasm');
+        expect(loaded.reason).toMatch(/^(no WebGPU adapter|this browser has no WebGPU)$/);
+        console.info(`without WebGPU, "${backend}" → ${loaded.backend}: ${loaded.reason}`);
+      }
+      expectPicture(await generate(page, { steps: 4, scheduler: 'dpmpp_2m' }), 'circle', RED, BLUE, 3, 'fallback');
+    } finally {
+      await browser.close();
+    }
+  });
+});

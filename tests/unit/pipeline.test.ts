@@ -1,0 +1,346 @@
+// The whole diffusion pipeline on the Shapes oracle (shared/oracle-model.md) in Node, through
+// onnxruntime-node behind the same runtime interface the worker gives onnxruntime-web. The oracle's
+// UNet predicts the noise exactly, so every scheduler must land on the oracle's colours.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as ortNode from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DiffusionPipeline, type GenerateParams, type GenerateResult, type LatentPreview, type StepProgress } from '../../src/pipeline/diffusion-pipeline.ts';
+import { GenerationCancelledError, InvalidGenerateParamsError, ModelFileError } from '../../src/pipeline/errors.ts';
+import type { FetchLike } from '../../src/pipeline/model-files.ts';
+import { oracleModel, ORACLE_VPRED_MODEL_ID, type PipelineModel } from '../../src/pipeline/model.ts';
+import { ortRuntime, type OnnxRuntime, type OrtModule, type RuntimeSession } from '../../src/pipeline/runtime.ts';
+import { SCHEDULERS, type SchedulerName } from '../../src/pipeline/schedulers/index.ts';
+
+const MODELS_DIR = resolve(fileURLToPath(new URL('../../public/models/', import.meta.url)));
+const ORACLE_URL = pathToFileURL(`${MODELS_DIR}/oracle-shapes/`).href;
+const VPRED_URL = pathToFileURL(`${MODELS_DIR}/oracle-shapes-vpred/`).href;
+
+type Rgb = readonly [number, number, number];
+const RED: Rgb = [230, 40, 40];
+const GREEN: Rgb = [40, 200, 60];
+const BLUE: Rgb = [40, 80, 230];
+const WHITE: Rgb = [240, 240, 240];
+
+/** fetch for file: URLs, counting requests. */
+const requested: string[] = [];
+const fileFetch: FetchLike = async (url, { signal }) => {
+  signal?.throwIfAborted();
+  requested.push(url);
+  try {
+    const bytes = await readFile(fileURLToPath(url));
+    return new Response(bytes, { headers: { 'Content-Length': String(bytes.byteLength) } });
+  } catch {
+    return new Response('missing', { status: 404 });
+  }
+};
+
+const nodeRuntime = (): OnnxRuntime => ortRuntime(ortNode as unknown as OrtModule, 'cpu');
+
+/**
+ * Every pixel at least 8 px inside the shape, or 8 px outside it, against the expected colour:
+ * returns the largest channel difference in each region.
+ */
+function shapeErrors(result: GenerateResult, shape: 'circle' | 'square', inside: Rgb, outside: Rgb): { inside: number; outside: number } {
+  const { rgba, width, height } = result;
+  const radius = Math.min(width, height) / 4;
+  const errors = { inside: 0, outside: 0 };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x + 0.5 - width / 2;
+      const dy = y + 0.5 - height / 2;
+      const distance = shape === 'circle' ? Math.hypot(dx, dy) : Math.max(Math.abs(dx), Math.abs(dy));
+      const region = distance < radius - 8 ? 'inside' : distance > radius + 8 ? 'outside' : null;
+      if (!region) continue;
+      const want = region === 'inside' ? inside : outside;
+      for (let c = 0; c < 3; c++) errors[region] = Math.max(errors[region], Math.abs(rgba[4 * (y * width + x) + c] - want[c]));
+    }
+  }
+  return errors;
+}
+
+/** The picture's colours are within `tolerance` of the expected ones inside and outside the shape. */
+function expectPicture(result: GenerateResult, shape: 'circle' | 'square', inside: Rgb, outside: Rgb, tolerance: number, label = ''): void {
+  const errors = shapeErrors(result, shape, inside, outside);
+  expect(errors.inside, `${label} inside the ${shape}`).toBeLessThanOrEqual(tolerance);
+  expect(errors.outside, `${label} outside the ${shape}`).toBeLessThanOrEqual(tolerance);
+}
+
+const BASE: GenerateParams = {
+  prompt: 'a red circle on a blue background',
+  seed: 42,
+  steps: 8,
+  guidance: 1,
+  width: 128,
+  height: 128,
+  scheduler: 'euler',
+};
+
+let runtime: OnnxRuntime;
+let oracle: DiffusionPipeline;
+
+beforeAll(async () => {
+  if (!existsSync(`${MODELS_DIR}/oracle-shapes/unet/model.onnx`)) throw new Error('Run `npm run build:models` first: public/models is missing.');
+  runtime = nodeRuntime();
+  oracle = await DiffusionPipeline.load(oracleModel(ORACLE_URL), oracleModel(ORACLE_URL).variants[0], runtime, { fetch: fileFetch });
+});
+
+describe('the oracle draws its pictures with every scheduler', () => {
+  const cases = SCHEDULERS.flatMap(({ id }) => [1, 8].map((steps) => ({ scheduler: id, steps })));
+  it.each(cases)('$scheduler at $steps step(s): a red circle on blue, a green square on white, within ±3', async ({ scheduler, steps }) => {
+    const circle = await oracle.generate({ ...BASE, scheduler, steps });
+    expectPicture(circle, 'circle', RED, BLUE, 3);
+    const square = await oracle.generate({ ...BASE, prompt: 'a green square on a white background', scheduler, steps, seed: 7 });
+    expectPicture(square, 'square', GREEN, WHITE, 3);
+  });
+
+  it('sizes other than square work (192 × 128), and the image is RGBA with opaque alpha', async () => {
+    const result = await oracle.generate({ ...BASE, width: 192, height: 128, steps: 4 });
+    expect(result.rgba).toHaveLength(192 * 128 * 4);
+    expect(result.rgba.filter((_, i) => i % 4 === 3).every((a) => a === 255)).toBe(true);
+    expectPicture(result, 'circle', RED, BLUE, 3);
+  });
+});
+
+describe('guidance', () => {
+  it.each(['euler', 'ddim', 'dpmpp_2m'] as SchedulerName[])('guidance 2 extrapolates from grey and clips (%s): red → (255, 0, 0), blue → (0, 32, 255)', async (scheduler) => {
+    const result = await oracle.generate({ ...BASE, guidance: 2, scheduler });
+    expect(result.stats.guidance).toBe('batched');
+    expect(result.stats.unetRuns).toBe(8);
+    expectPicture(result, 'circle', [255, 0, 0], [0, 32, 255], 3);
+  });
+
+  it('a negative prompt replaces the unconditional input: x0 = negative + 2 · (prompt − negative)', async () => {
+    const result = await oracle.generate({ ...BASE, guidance: 2, negativePrompt: 'a green square on a white background' });
+    // Inside the circle: 2·red − green; outside the square: 2·blue − white (clipped).
+    expect(shapeErrors(result, 'circle', [255, 0, 20], [0, 0, 220]).inside).toBeLessThanOrEqual(3);
+    expect(shapeErrors(result, 'square', [255, 0, 20], [0, 0, 220]).outside).toBeLessThanOrEqual(3);
+  });
+
+  it('guidance ≤ 1 is off: one UNet run per step and the plain colours', async () => {
+    const result = await oracle.generate({ ...BASE, guidance: 1, negativePrompt: 'a green square', steps: 3 });
+    expect(result.stats.guidance).toBe('off');
+    expect(result.stats.unetRuns).toBe(3);
+    expectPicture(result, 'circle', RED, BLUE, 3);
+  });
+
+  it('a UNet fixed at batch 1 runs guidance as two passes with the same result', async () => {
+    const batchOne = await DiffusionPipeline.load(oracleModel(ORACLE_URL), oracleModel(ORACLE_URL).variants[0], withFixedBatch(nodeRuntime(), 1), { fetch: fileFetch });
+    try {
+      expect(batchOne.unetIo.batch).toBe(1);
+      expect(batchOne.textEncoderIo.batch).toBe(1);
+      const params = { ...BASE, guidance: 2, negativePrompt: 'a green square on a white background', steps: 4 };
+      const twoPass = await batchOne.generate(params);
+      expect(twoPass.stats.guidance).toBe('two-pass');
+      expect(twoPass.stats.unetRuns).toBe(8);
+      const batched = await oracle.generate(params);
+      const maxDifference = twoPass.rgba.reduce((max, v, i) => Math.max(max, Math.abs(v - batched.rgba[i])), 0);
+      expect(maxDifference).toBeLessThanOrEqual(1);
+    } finally {
+      await batchOne.release();
+    }
+  });
+});
+
+describe('variants', () => {
+  it.each([1, 8])('the v-prediction oracle draws the same picture (%i steps, every scheduler)', async (steps) => {
+    const model: PipelineModel = oracleModel(VPRED_URL, { id: ORACLE_VPRED_MODEL_ID });
+    const vpred = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: fileFetch });
+    try {
+      for (const { id } of SCHEDULERS) {
+        const result = await vpred.generate({ ...BASE, scheduler: id, steps });
+        expectPicture(result, 'circle', RED, BLUE, 3, id);
+      }
+    } finally {
+      await vpred.release();
+    }
+  });
+
+  it('the fp16 oracle (float16 inputs, outputs and timestep): ±8 at 1 step, ±3 from 4 steps', async () => {
+    const model = oracleModel(ORACLE_URL, { dtypes: ['fp16'] });
+    const half = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: fileFetch });
+    try {
+      expect(half.unetIo.sample.type).toBe('float16');
+      expect(half.unetIo.timestep.type).toBe('float16');
+      const one = await half.generate({ ...BASE, steps: 1 });
+      expectPicture(one, 'circle', RED, BLUE, 8);
+      const four = await half.generate({ ...BASE, steps: 4, scheduler: 'dpmpp_2m_karras' });
+      expectPicture(four, 'circle', RED, BLUE, 3);
+    } finally {
+      await half.release();
+    }
+  });
+});
+
+describe('seeds', () => {
+  it('the same seed twice gives identical pixels (stochastic Euler a included)', async () => {
+    for (const scheduler of ['euler', 'euler_a'] as SchedulerName[]) {
+      const a = await oracle.generate({ ...BASE, scheduler, seed: 1234 });
+      const b = await oracle.generate({ ...BASE, scheduler, seed: 1234 });
+      expect(Buffer.from(a.rgba).equals(Buffer.from(b.rgba))).toBe(true);
+      expect(a.stats.initialLatentDigest).toBe(b.stats.initialLatentDigest);
+    }
+  });
+
+  it('different seeds start from different latents (the UNet sees a different first sample)', async () => {
+    const recorder = recordingRuntime(nodeRuntime());
+    const pipeline = await DiffusionPipeline.load(oracleModel(ORACLE_URL), oracleModel(ORACLE_URL).variants[0], recorder.runtime, { fetch: fileFetch });
+    try {
+      const first = await pipeline.generate({ ...BASE, seed: 1, steps: 1 });
+      const second = await pipeline.generate({ ...BASE, seed: 2, steps: 1 });
+      expect(first.stats.initialLatentDigest).not.toBe(second.stats.initialLatentDigest);
+      expect(recorder.firstSamples).toHaveLength(2);
+      expect(recorder.firstSamples[0]).toHaveLength(4 * 16 * 16);
+      expect(recorder.firstSamples[0]).not.toEqual(recorder.firstSamples[1]);
+      // The oracle's answer does not depend on the noise: both are the same picture.
+      expectPicture(second, 'circle', RED, BLUE, 3);
+    } finally {
+      await pipeline.release();
+    }
+  });
+});
+
+describe('progress, previews, cancel and resources', () => {
+  it('reports every step in order with growing elapsed time, and previews every 2 steps', async () => {
+    const progress: StepProgress[] = [];
+    const previews: LatentPreview[] = [];
+    await oracle.generate({ ...BASE, steps: 7 }, { onProgress: (p) => progress.push(p), onPreview: (p) => previews.push(p) });
+    expect(progress.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(progress.every((p) => p.total === 7)).toBe(true);
+    expect(progress.every((p, i) => i === 0 || p.elapsedMs >= progress[i - 1].elapsedMs)).toBe(true);
+    expect(previews.map((p) => p.step)).toEqual([2, 4, 6]);
+    // The preview is the predicted clean latent at latent resolution: for the oracle, the picture itself.
+    const preview = previews[0];
+    expect([preview.width, preview.height, preview.rgba.length]).toEqual([16, 16, 16 * 16 * 4]);
+    const centre = 4 * (8 * 16 + 8);
+    const corner = 0;
+    expect(Math.max(...Array.from(preview.rgba.slice(centre, centre + 3), (v, c) => Math.abs(v - RED[c])))).toBeLessThanOrEqual(3);
+    expect(Math.max(...Array.from(preview.rgba.slice(corner, corner + 3), (v, c) => Math.abs(v - BLUE[c])))).toBeLessThanOrEqual(3);
+  });
+
+  it('cancel stops within one step with an AbortError, and the next generation works', async () => {
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const cancelled = oracle.generate({ ...BASE, steps: 20 }, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        steps.push(p.step);
+        if (p.step === 3) controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toBeInstanceOf(GenerationCancelledError);
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError', code: 'cancelled' });
+    expect(steps).toEqual([1, 2, 3]);
+    expect(runtime.counters.liveTensors).toBe(0);
+    const after = await oracle.generate({ ...BASE, steps: 2 });
+    expectPicture(after, 'circle', RED, BLUE, 3);
+  });
+
+  it('an already aborted signal runs nothing', async () => {
+    const runsBefore = runtime.counters.liveTensors;
+    await expect(oracle.generate(BASE, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(runtime.counters.liveTensors).toBe(runsBefore);
+  });
+
+  it('every tensor a generation makes is disposed: 20 generations leave none alive', async () => {
+    for (let i = 0; i < 20; i++) {
+      const result = await oracle.generate({ ...BASE, steps: 2, guidance: i % 2 ? 2 : 1, seed: i });
+      expect(result.stats.liveTensors).toBe(0);
+    }
+    expect(runtime.counters.liveTensors).toBe(0);
+    // CPU tensors never come back from a GPU.
+    expect(runtime.counters.readbacks).toBe(0);
+  });
+
+  it('rejects bad parameters with InvalidGenerateParamsError', async () => {
+    const bad: Partial<GenerateParams>[] = [{ width: 100 }, { height: 4096 }, { steps: 0 }, { seed: -1 }, { seed: 2 ** 32 }, { guidance: Number.NaN }, { scheduler: 'plms' as SchedulerName }];
+    for (const change of bad) {
+      await expect(oracle.generate({ ...BASE, ...change })).rejects.toBeInstanceOf(InvalidGenerateParamsError);
+    }
+  });
+});
+
+describe('loading', () => {
+  it('reports file progress and session creation, and fetches each file once', async () => {
+    requested.length = 0;
+    const events: string[] = [];
+    const model = oracleModel(ORACLE_URL);
+    const pipeline = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), {
+      fetch: fileFetch,
+      onProgress: (p) => events.push(p.phase === 'session' ? `session:${p.part}` : `fetch:${p.file.index}/${p.file.count}`),
+    });
+    await pipeline.release();
+    expect(events.filter((e) => e.startsWith('session:'))).toEqual(['session:textEncoder', 'session:unet', 'session:vaeDecoder']);
+    expect(new Set(requested).size).toBe(requested.length);
+    // tokenizer.json, tokenizer_config.json, scheduler config and three graphs (no vocab/merges when tokenizer.json exists).
+    expect(requested).toHaveLength(6);
+    expect(events).toContain('fetch:5/6');
+  });
+
+  it('a missing file is a ModelFileError that names it', async () => {
+    const model = oracleModel(pathToFileURL(`${MODELS_DIR}/no-such-model/`).href);
+    await expect(DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: fileFetch })).rejects.toBeInstanceOf(ModelFileError);
+  });
+
+  it('an aborted load is an AbortError and leaves no session behind', async () => {
+    const model = oracleModel(ORACLE_URL);
+    await expect(DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: fileFetch, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('works from vocab.json + merges.txt when the model has no tokenizer.json', async () => {
+    const base = oracleModel(ORACLE_URL);
+    const { 'tokenizer.json': _json, ...classic } = base.tokenizer.files;
+    const model: PipelineModel = { ...base, tokenizer: { ...base.tokenizer, files: classic } };
+    const pipeline = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: fileFetch });
+    try {
+      const result = await pipeline.generate({ ...BASE, prompt: 'a yellow square on a black background', steps: 2 });
+      expectPicture(result, 'square', [240, 220, 40], [20, 20, 20], 3);
+    } finally {
+      await pipeline.release();
+    }
+  });
+});
+
+// ---- runtime wrappers ------------------------------------------------------------------------------
+
+/** Pretends the text encoder's and UNet's batch dimension is fixed (the graphs accept any batch). */
+function withFixedBatch(inner: OnnxRuntime, batch: number): OnnxRuntime {
+  return {
+    ...inner,
+    counters: inner.counters,
+    async createSession(source) {
+      const session = await inner.createSession(source);
+      const fix = (meta: RuntimeSession['inputMetadata']) =>
+        meta.map((m) => (m.name === 'sample' || m.name === 'input_ids' ? { ...m, shape: [batch, ...(m.shape ?? []).slice(1)] } : m));
+      return { ...session, inputMetadata: fix(session.inputMetadata), run: (feeds) => session.run(feeds), release: () => session.release() };
+    },
+  };
+}
+
+/** Records the first `sample` each generation feeds the UNet (the scaled initial latents). */
+function recordingRuntime(inner: OnnxRuntime): { runtime: OnnxRuntime; firstSamples: number[][] } {
+  const firstSamples: number[][] = [];
+  let previousTimestep = Number.NEGATIVE_INFINITY;
+  const runtime: OnnxRuntime = {
+    ...inner,
+    counters: inner.counters,
+    async createSession(source) {
+      const session = await inner.createSession(source);
+      return {
+        ...session,
+        async run(feeds) {
+          if (feeds.sample && feeds.timestep) {
+            const t = Number((await feeds.timestep.getData())[0]);
+            if (t >= previousTimestep) firstSamples.push(Array.from((await feeds.sample.getData()) as ArrayLike<number>));
+            previousTimestep = t;
+          }
+          return session.run(feeds);
+        },
+        release: () => session.release(),
+      };
+    },
+  };
+  return { runtime, firstSamples };
+}
