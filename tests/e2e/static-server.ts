@@ -30,12 +30,12 @@ export class SwappableStaticServer {
   ) {}
 
   static async start(root: string): Promise<SwappableStaticServer> {
-    let self: SwappableStaticServer | undefined;
-    const server = createServer((req, res) => void self!.handle(req.url ?? '/', res));
+    const holder: { instance?: SwappableStaticServer } = {};
+    const server = createServer((req, res) => void holder.instance!.handle(req.url ?? '/', res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new SwappableStaticServer(server, root, `http://localhost:${port}`);
-    return self;
+    holder.instance = new SwappableStaticServer(server, root, `http://localhost:${port}`);
+    return holder.instance;
   }
 
   deploy(root: string): void {
