@@ -11,7 +11,7 @@ import './pwa-banner.ts';
 import type { PwaLifecycle } from '../pwa/pwa-lifecycle.ts';
 import type { GenerationParams } from '../generation/params.ts';
 import type { ReuseSettingsEvent } from './gallery-panel.ts';
-import type { OpenTabEvent } from './generate-panel.ts';
+import type { OpenTabEvent } from './open-tab-event.ts';
 
 export const TABS = ['Generate', 'Models', 'Gallery', 'Settings'] as const;
 export type TabName = (typeof TABS)[number];
@@ -75,7 +75,7 @@ export class AppRoot extends LitElement {
   private _panel(tab: TabName) {
     switch (tab) {
       case 'Generate':
-        return html`<generate-panel .service=${this.services.generate} .gallery=${this.services.gallery} .reuse=${this._reuse} @open-tab=${this._onOpenTab}></generate-panel>`;
+        return html`<generate-panel .service=${this.services.generate} .gallery=${this.services.gallery} .reuse=${this._reuse}></generate-panel>`;
       case 'Models':
         return html`<models-panel></models-panel>`;
       case 'Gallery':
@@ -106,7 +106,7 @@ export class AppRoot extends LitElement {
           )}
         </div>
       </header>
-      <main>
+      <main @open-tab=${this._onOpenTab}>
         ${TABS.map(
           (tab) => html`<section
             role="tabpanel"

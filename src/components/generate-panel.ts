@@ -6,6 +6,7 @@ import { formatParameters, samplerName, type GenerationParams } from '../generat
 import { browserDeflate, encodePng } from '../image/png.ts';
 import { fileName } from './gallery-panel.ts';
 import { generatePanelStyles } from './generate-panel.styles.ts';
+import { OpenTabEvent } from './open-tab-event.ts';
 
 const MAX_SEED = 0xffffffff;
 const THUMB_SIZE = 160;
@@ -16,14 +17,6 @@ interface Result {
   blob: Blob;
   width: number;
   height: number;
-}
-
-/** Ask the shell to show another tab. */
-export class OpenTabEvent extends Event {
-  static readonly type = 'open-tab';
-  constructor(readonly tab: 'Models' | 'Gallery' | 'Settings') {
-    super(OpenTabEvent.type, { bubbles: true, composed: true });
-  }
 }
 
 export function randomSeed(): number {
@@ -408,8 +401,5 @@ async function thumbnail(image: { rgba: Uint8ClampedArray; width: number; height
 declare global {
   interface HTMLElementTagNameMap {
     'generate-panel': GeneratePanel;
-  }
-  interface GlobalEventHandlersEventMap {
-    'open-tab': OpenTabEvent;
   }
 }

@@ -3,6 +3,7 @@ import { customElement, property } from 'lit/decorators.js';
 import { formatBytes, formatSpeed, formatTimeLeft } from '../downloads/progress.ts';
 import type { ModelView } from '../models/model-store.ts';
 import { modelItemStyles } from './models-panel.styles.ts';
+import { OpenTabEvent } from './open-tab-event.ts';
 
 export type ModelAction = 'download' | 'cancel' | 'delete';
 
@@ -111,6 +112,9 @@ export class ModelItem extends LitElement {
             ${problem.message}
             ${problem.link
               ? html`<br /><a href=${problem.link.href} target="_blank" rel="noopener noreferrer">${problem.link.text}</a>`
+              : nothing}
+            ${problem.settings
+              ? html`<br /><button type="button" @click=${() => this.dispatchEvent(new OpenTabEvent('Settings'))}>Open Settings</button>`
               : nothing}
           </div>`
         : nothing}

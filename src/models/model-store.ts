@@ -50,6 +50,8 @@ export interface ModelProblem {
   message: string;
   /** A page to open, e.g. the gated model's page to accept its licence. */
   link?: { href: string; text: string };
+  /** The fix is in Settings (log in, replace the token): offer a way there. */
+  settings?: boolean;
 }
 
 export interface ModelView {
@@ -501,6 +503,7 @@ export class ModelStore extends EventTarget {
             code: 'gated-login',
             message: `${entry.displayName} is a gated model: log in first. Save your Hugging Face token in Settings, then accept the model's licence on its page and press Download again.`,
             link: page,
+            settings: true,
           }
         : {
             code: 'gated-accept',
@@ -512,10 +515,15 @@ export class ModelStore extends EventTarget {
       return {
         code: 'invalid-token',
         message: 'Hugging Face rejected your saved token (it may have been revoked). Open Settings and save a valid token, then press Download again.',
+        settings: true,
       };
     }
     if (error instanceof RepoNotFoundError) {
-      return { code: 'not-found', message: `${entry.repo} was not found or you have no access to it. Check the name, or log in in Settings with an account that can read it.` };
+      return {
+        code: 'not-found',
+        message: `${entry.repo} was not found or you have no access to it. Check the name, or log in in Settings with an account that can read it.`,
+        settings: true,
+      };
     }
     const code = (error as { code?: unknown } | null)?.code;
     const message = error instanceof Error ? error.message : String(error);

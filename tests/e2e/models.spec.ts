@@ -229,6 +229,10 @@ test.describe('Gated and private repos are checked before the first byte; nothin
     await expect(alert).toContainText('is a gated model: log in first');
     await expect(alert.getByRole('link')).toHaveAttribute('href', `${hub.hubUrl}/${DEMO_REPOS.gatedAuto}`);
     await expectNothingStored(page, hub);
+    // The alert leads to where the fix is.
+    await alert.getByRole('button', { name: 'Open Settings' }).click();
+    await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true');
+    await expect(page.getByLabel('Hugging Face token')).toBeVisible();
   });
 
   test('logged in without accepting the licence: accept it on the model page', async ({ page, hub }) => {
