@@ -75,7 +75,6 @@ function report(loaded: LoadResult): BackendReport {
 export class WorkerGenerateService extends EventTarget implements GenerateService {
   backend: BackendReport | null = null;
   private _candidates = new Map<string, Candidate>();
-  private _loaded: { modelId: string; backendPref: string } | null = null;
 
   constructor(
     private readonly client: DiffusionClient,
@@ -106,12 +105,10 @@ export class WorkerGenerateService extends EventTarget implements GenerateServic
     if (!isSchedulerName(params.scheduler)) throw new Error(`Unknown scheduler "${params.scheduler}".`);
     const backendPref = await this.preferences.computeBackend();
     const started = performance.now();
-    if (this._loaded?.modelId !== params.modelId || this._loaded.backendPref !== backendPref) {
-      this._loaded = null;
-      const loaded = await this.client.load({ model: candidate.model, backend: backendPref }, { signal: options.signal });
-      this._loaded = { modelId: params.modelId, backendPref };
-      this.backend = report(loaded);
-    }
+    // Loading the model that is already loaded answers at once (`reused`), and after a worker crash it
+    // loads again, so every generation asks.
+    const loaded = await this.client.load({ model: candidate.model, backend: backendPref }, { signal: options.signal });
+    this.backend = report(loaded);
     const result = await this.client.generate(
       {
         prompt: params.prompt,

@@ -193,8 +193,8 @@ export class DiffusionClient implements DiffusionApi {
       if (call.kind === 'release') this.modelLoaded = false;
       call.resolve(message.response);
     } else {
-      // A failed load leaves nothing loaded (the worker released the previous model first).
-      if (call.kind === 'load' && message.error.name !== 'AbortError') this.modelLoaded = false;
+      // A failed or aborted load leaves nothing loaded (the worker releases the previous model).
+      if (call.kind === 'load') this.modelLoaded = false;
       call.reject(rebuildError(message.error));
     }
     this.pump();

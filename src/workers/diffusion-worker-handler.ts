@@ -51,7 +51,17 @@ export class DiffusionWorkerHandler implements DiffusionApi {
     this.fetch = fetch;
   }
 
-  async load({ model, backend, dtype = 'auto' }: LoadRequest, { signal, onProgress }: LoadOptions = {}): Promise<LoadResult> {
+  /** After a failed or aborted load no model is loaded, whatever was loaded before. */
+  async load(request: LoadRequest, options: LoadOptions = {}): Promise<LoadResult> {
+    try {
+      return await this.loadWithFallback(request, options);
+    } catch (error) {
+      await this.release();
+      throw error;
+    }
+  }
+
+  private async loadWithFallback({ model, backend, dtype = 'auto' }: LoadRequest, { signal, onProgress }: LoadOptions): Promise<LoadResult> {
     const started = performance.now();
     const platform = await this.detect();
     const choice = chooseBackend(model, backend, platform.features, dtype);

@@ -147,6 +147,8 @@ describe('DiffusionClient ↔ worker handler', () => {
     await expect(client.generate({ ...PARAMS, width: 100 })).rejects.toBeInstanceOf(InvalidGenerateParamsError);
     const badSchedule = { ...ORACLE, id: 'bad', scheduler: { ...ORACLE.scheduler, overrides: { beta_schedule: 'cosine' } } };
     await expect(client.load({ model: badSchedule, backend: 'wasm' })).rejects.toBeInstanceOf(ModelLoadError);
+    // A failed load leaves no model loaded, not the previous one.
+    await expect(client.generate(PARAMS)).rejects.toBeInstanceOf(NoModelLoadedError);
   });
 
   it('aborts a running generation within a step, keeps the model, and settles queued calls at once', async () => {

@@ -1,0 +1,105 @@
+/**
+ * Headless Chromium driving the production build: the e2e tests' pipeline-test page (the real
+ * diffusion worker and client, reached with `page.evaluate`) and the app itself (downloads through
+ * the Models tab). Every call here measures page-side wall time around one worker call.
+ */
+import { chromium, type Browser, type BrowserServer, type Page } from '@playwright/test';
+import type { LoadProgress } from '../src/pipeline/diffusion-pipeline.ts';
+import type { PipelineModel } from '../src/pipeline/model.ts';
+import type { GenerateParams, GenerateResult, LoadResult } from '../src/workers/protocol.ts';
+import type {} from '../src/workers/pipeline-test-page.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/browser.ts';
+
+export interface TimedLoad {
+  readonly result: LoadResult;
+  /** From the call to its result, page side. */
+  readonly totalMs: number;
+  /** From the first session being created to the result: session creation from bytes in memory. */
+  readonly sessionsMs: number;
+}
+
+export interface TimedGeneration {
+  readonly result: Omit<GenerateResult, 'rgba'>;
+  readonly wallMs: number;
+  readonly previews: number;
+}
+
+export interface RigOptions {
+  /** Extra Chromium switches (the GPU script's Vulkan flags). */
+  readonly extraArgs?: readonly string[];
+}
+
+export class BrowserRig {
+  private constructor(
+    private readonly server: BrowserServer,
+    readonly browser: Browser,
+    readonly page: Page,
+  ) {}
+
+  static async launch({ extraArgs = [] }: RigOptions = {}): Promise<BrowserRig> {
+    const server = await chromium.launchServer({
+      executablePath: CHROMIUM_PATH,
+      // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
+      args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu', '--enable-blink-features=ForceEagerMeasureMemory', ...extraArgs],
+    });
+    try {
+      const browser = await chromium.connect(server.wsEndpoint());
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      return new BrowserRig(server, browser, page);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+
+  /** The browser process: its renderers hold the page and the worker. */
+  get pid(): number {
+    return this.server.process().pid ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.server.close();
+  }
+
+  async openPipelinePage(appUrl: string): Promise<{ crossOriginIsolated: boolean }> {
+    await this.page.goto(`${appUrl}/pipeline-test.html`);
+    await this.page.locator('#status', { hasText: 'ready' }).waitFor();
+    return { crossOriginIsolated: await this.page.evaluate(() => window.pipelineTest.crossOriginIsolated) };
+  }
+
+  /** A new worker (ORT's WASM and its thread count are set once per worker). */
+  async freshWorker(): Promise<void> {
+    await this.page.evaluate(() => window.pipelineTest.resetClient());
+  }
+
+  async load(model: PipelineModel, backend: 'wasm' | 'webgpu'): Promise<TimedLoad> {
+    return this.page.evaluate(
+      async ({ model, backend }) => {
+        const started = performance.now();
+        let sessionsStarted: number | null = null;
+        const onProgress = (progress: LoadProgress) => {
+          if (progress.phase === 'session' && sessionsStarted === null) sessionsStarted = performance.now();
+        };
+        const result = await window.pipelineTest.client.load({ model, backend, dtype: model.variants[0]!.dtype }, { onProgress });
+        const ended = performance.now();
+        return { result, totalMs: ended - started, sessionsMs: ended - (sessionsStarted ?? started) };
+      },
+      { model, backend },
+    );
+  }
+
+  async release(): Promise<void> {
+    await this.page.evaluate(() => window.pipelineTest.client.release());
+  }
+
+  async generate(params: GenerateParams): Promise<TimedGeneration> {
+    return this.page.evaluate(async (params) => {
+      let previews = 0;
+      const started = performance.now();
+      const { rgba: _rgba, ...result } = await window.pipelineTest.client.generate(params, { onPreview: () => (previews += 1) });
+      return { result, wallMs: performance.now() - started, previews };
+    }, params);
+  }
+}
