@@ -37,6 +37,16 @@ test('after one visit the shell reloads with the network offline', async ({ page
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     }
   });
+  // The bundled demo model is part of the precache, so it is there before anyone generates.
+  const precached = await page.evaluate(async () => {
+    const manifest = await (await fetch('/models/oracle-shapes/manifest.json')).json();
+    const paths: string[] = manifest.files.map((f: { path: string }) => f.path);
+    const missing: string[] = [];
+    for (const path of paths) if (!(await caches.match(`/models/oracle-shapes/${path}`, { ignoreSearch: true }))) missing.push(path);
+    return { count: paths.length, missing };
+  });
+  expect(precached.count).toBeGreaterThan(10);
+  expect(precached.missing).toEqual([]);
   await context.setOffline(true);
   await page.reload();
   for (const name of TABS) await expect(page.getByRole('tab', { name })).toBeVisible();
