@@ -1,6 +1,7 @@
 // CLIP's byte-level BPE vocabulary, constructed the way OpenAI's simple_tokenizer.py does from
 // bpe_simple_vocab_16e6.txt.gz (see shared/data/clip/README.md).
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -29,10 +30,18 @@ export function repoRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
 }
 
-/** The read-only shared folder: `$SHARED_DIR`, else `../shared` next to the repository. */
+/**
+ * The folder holding `data/clip/`: `$SHARED_DIR`, else the project's read-only `../shared`, else the
+ * copy vendored in `vendor/shared` (for machines without the shared folder).
+ */
 export function sharedDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SHARED_DIR ? resolve(env.SHARED_DIR) : resolve(repoRoot(), '../shared');
+  if (env.SHARED_DIR) return resolve(env.SHARED_DIR);
+  const sibling = resolve(repoRoot(), '../shared');
+  return existsSync(resolve(sibling, CLIP_MERGES_FILE)) ? sibling : resolve(repoRoot(), 'vendor/shared');
 }
+
+/** sha256 of bpe_simple_vocab_16e6.txt.gz (shared/data/clip/README.md). */
+export const CLIP_MERGES_SHA256 = '924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a';
 
 /**
  * GPT-2's reversible byte → printable character table, in CLIP's order: the printable Latin-1
@@ -62,10 +71,15 @@ export function byteToUnicodePairs(): Array<readonly [byte: number, char: string
 export function readClipMerges(shared = sharedDir()): string[] {
   const path = resolve(shared, CLIP_MERGES_FILE);
   let text: string;
+  let gz: Buffer;
   try {
-    text = gunzipSync(readFileSync(path)).toString('utf8');
+    gz = readFileSync(path);
+    text = gunzipSync(gz).toString('utf8');
   } catch (cause) {
     throw new ClipVocabularyError('MERGES_FILE_MISSING', `cannot read the CLIP merges at ${path}: ${String(cause)}`);
+  }
+  if (createHash('sha256').update(gz).digest('hex') !== CLIP_MERGES_SHA256) {
+    throw new ClipVocabularyError('MERGES_FILE_MALFORMED', `${path} is not the CLIP vocabulary file (its sha256 differs from ${CLIP_MERGES_SHA256})`);
   }
   const merges = text.split('\n').slice(1, CLIP_MERGE_COUNT + 1);
   if (merges.length !== CLIP_MERGE_COUNT || merges.some((line) => line.split(' ').length !== 2)) {
