@@ -120,10 +120,15 @@ export class DownloadManager {
   async status(jobs: readonly FileDownloadJob[]): Promise<FileStatus[]> {
     const cache = await this.cacheStorage.open(this.cacheName);
     const keys = await cache.keys();
+    const keyUrls = new Set(keys.map((request) => request.url));
     return Promise.all(
       jobs.map(async (job) => {
         const manifest = await readManifest(cache, job.id, this.origin);
-        if (manifest && manifestMatches(manifest, job)) return { job, stored: job.size, complete: true };
+        // A shard deleted by hand (or evicted) makes the file incomplete even though its manifest remains.
+        const shardsPresent = manifest?.shards.every((shard) => keyUrls.has(new URL(shardPath(job.id, shard.start), this.origin).href));
+        if (manifest && manifestMatches(manifest, job) && shardsPresent) return { job, stored: job.size, complete: true };
+        // Drop the stale manifest, so that a download fetches the missing bytes instead of trusting it.
+        if (manifest && !shardsPresent) await cache.delete(new URL(manifestPath(job.id), this.origin).href);
         const prefix = new URL(storedFilePath(job.id), this.origin).href;
         const shards: ShardRange[] = [];
         for (const request of keys) {

@@ -36,6 +36,7 @@ export type TokenFormatProblem =
   | 'missing-prefix'
   | 'too-short'
   | 'too-long'
+  | 'pasted-twice'
   | 'bad-characters';
 
 /** What the user typed cannot be a token; the message says exactly why and never repeats the input. */
@@ -69,6 +70,10 @@ export function checkTokenFormat(input: string): TokenFormatResult {
     return fail('org-token', 'Organization API tokens (api_org_…) are not supported. Create a personal access token; it starts with hf_.');
   }
   if (!token.startsWith(TOKEN_PREFIX)) return fail('missing-prefix', 'A Hugging Face token starts with hf_. Check that you copied the whole token.');
+  // Tokens never contain "hf_" again after the prefix: a second one means a double paste.
+  if (token.includes(TOKEN_PREFIX, TOKEN_PREFIX.length)) {
+    return fail('pasted-twice', 'The token contains hf_ twice, as if it was pasted twice. Paste it once.');
+  }
   if (token.length < TOKEN_MIN_LENGTH) {
     return fail('too-short', `The token is too short (${token.length} characters; Hugging Face tokens have about 37). Check that you copied all of it.`);
   }
@@ -117,9 +122,14 @@ function fineGrainedCanWrite(accessToken: unknown): boolean {
   return permissions.some((p) => typeof p === 'string' && /\.(write|manage)$|^(write|manage)$/.test(p));
 }
 
+/** How long whoami may take before the hub counts as unreachable (a hung proxy must not leave "Checking…" forever). */
+export const WHOAMI_TIMEOUT_MS = 20_000;
+
 export interface CheckTokenOptions {
   hubUrl: string;
   signal?: AbortSignal;
+  /** Default `WHOAMI_TIMEOUT_MS`. */
+  timeoutMs?: number;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -127,11 +137,19 @@ export interface CheckTokenOptions {
 /** GET /api/whoami-v2 with `token`; resolves to the identity or rejects with a typed `HubError`. */
 export async function checkToken(token: string, options: CheckTokenOptions): Promise<StoredIdentity> {
   const { hubUrl, signal } = options;
-  const answer = await withHubErrors((fetch) => whoAmI({ accessToken: token, hubUrl, fetch }), {
-    signal,
-    fetch: options.fetch,
-    context: { authenticated: true, hubUrl },
-  });
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? WHOAMI_TIMEOUT_MS);
+  let answer: Awaited<ReturnType<typeof whoAmI>>;
+  try {
+    answer = await withHubErrors((fetch) => whoAmI({ accessToken: token, hubUrl, fetch }), {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      fetch: options.fetch,
+      context: { authenticated: true, hubUrl },
+    });
+  } catch (error) {
+    // Our own deadline, not the caller's abort: report it like a network failure.
+    if (timeout.aborted && !signal?.aborted) throw new HubUnreachableError({ cause: error });
+    throw error;
+  }
   if (answer.type !== 'user' || typeof answer.name !== 'string') {
     throw new UnexpectedHubResponseError({ hubMessage: `whoami answered type ${String(answer.type)}` });
   }

@@ -3,20 +3,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { clipTokenizerJson } from '../../src/pipeline/clip-tokenizer.ts';
 import {
   END_OF_TEXT,
-  END_OF_TEXT_ID,
-  END_OF_WORD,
   START_OF_TEXT,
-  START_OF_TEXT_ID,
   clipVocabulary,
   readClipMerges,
   repoRoot,
   sharedDir,
 } from './clip-vocabulary.ts';
 
-/** CLIP's split pattern as the HF `tokenizers` Split pre-tokenizer spells it. */
-export const CLIP_SPLIT_PATTERN = "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+";
 
 export interface ClipTokenizerOptions {
   /** SD 1.x pads with <|endoftext|>; SD 2.x / SD-Turbo tokenizers pad with "!" (id 0). */
@@ -33,51 +29,8 @@ export function clipTokenizerFiles(merges: readonly string[], options: ClipToken
   tokens.forEach((token, id) => {
     vocab[token] = id;
   });
-  const specialToken = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: true,
-    special: true,
-  });
-  const tokenizerJson = {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [specialToken(START_OF_TEXT_ID, START_OF_TEXT), specialToken(END_OF_TEXT_ID, END_OF_TEXT)],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }],
-    },
-    pre_tokenizer: {
-      type: 'Sequence',
-      pretokenizers: [
-        { type: 'Split', pattern: { Regex: CLIP_SPLIT_PATTERN }, behavior: 'Removed', invert: true },
-        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
-      ],
-    },
-    post_processor: {
-      type: 'RobertaProcessing',
-      sep: [END_OF_TEXT, END_OF_TEXT_ID],
-      cls: [START_OF_TEXT, START_OF_TEXT_ID],
-      trim_offsets: false,
-      add_prefix_space: false,
-    },
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: END_OF_TEXT,
-      continuing_subword_prefix: '',
-      end_of_word_suffix: END_OF_WORD,
-      fuse_unk: false,
-      byte_fallback: false,
-      vocab,
-      merges,
-    },
-  };
+  // The same tokenizer.json the app builds for repos that ship only vocab.json + merges.txt.
+  const tokenizerJson = clipTokenizerJson({ vocab, merges: merges.join('\n') });
   const specialTokensMap = { bos_token: START_OF_TEXT, eos_token: END_OF_TEXT, pad_token: padToken, unk_token: END_OF_TEXT };
   const tokenizerConfig = {
     add_prefix_space: false,
