@@ -104,3 +104,36 @@ test('Ctrl+Enter in the prompt generates', async ({ page }) => {
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).press('Control+Enter');
   await expect(page.getByRole('tabpanel').getByRole('img', { name: 'Generated image: a yellow square' })).toBeVisible({ timeout: 180_000 });
 });
+
+test('a gallery of 300 images renders a page at a time', async ({ page }) => {
+  await page.goto('/');
+  // Fill the gallery's IndexedDB directly, as 300 earlier generations would have.
+  await page.evaluate(async () => {
+    const open = (name: string, store: string) =>
+      new Promise<IDBDatabase>((resolve, reject) => {
+        const req = indexedDB.open(name);
+        req.onupgradeneeded = () => req.result.createObjectStore(store);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    const canvas = new OffscreenCanvas(16, 16);
+    canvas.getContext('2d')!.fillRect(0, 0, 16, 16);
+    const thumbnail = await canvas.convertToBlob({ type: 'image/png' });
+    const db = await open('local-sd-gallery', 'items');
+    const tx = db.transaction('items', 'readwrite');
+    for (let i = 0; i < 300; i++) {
+      const params = { prompt: `image ${i}`, negativePrompt: '', seed: i, steps: 1, guidance: 1, width: 128, height: 128, scheduler: 'euler', modelId: 'oracle-shapes' };
+      tx.objectStore('items').put({ id: `id-${i}`, createdAt: 1_700_000_000_000 + i, params, modelName: 'Shapes demo (bundled)', backend: 'WASM', width: 128, height: 128, thumbnail }, `id-${i}`);
+    }
+    await new Promise((resolve, reject) => ((tx.oncomplete = resolve), (tx.onerror = reject)));
+    db.close();
+  });
+  await page.reload();
+  await page.getByRole('tab', { name: 'Gallery' }).click();
+  const items = page.getByRole('list', { name: 'Gallery' }).getByRole('listitem');
+  await expect(items).toHaveCount(48);
+  // Newest first.
+  await expect(items.first().getByRole('img')).toHaveAttribute('alt', 'image 299');
+  await page.getByRole('button', { name: 'Show more (252 left)' }).click();
+  await expect(items).toHaveCount(96);
+});
