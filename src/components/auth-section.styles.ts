@@ -149,6 +149,29 @@ export const authSectionStyles = [
       display: grid;
       gap: 0.4rem;
     }
+    .lock {
+      border-top: 1px solid var(--border);
+      padding-top: 0.9rem;
+      display: grid;
+      grid-template-columns: minmax(0, 1fr);
+      gap: 0.5rem;
+    }
+    .lock h3,
+    .lock p {
+      margin: 0;
+    }
+    .lock-form {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr);
+      gap: 0.4rem;
+      max-width: 28rem;
+    }
+    .lock-form label {
+      margin: 0.2rem 0 0;
+    }
+    .lock-form .actions {
+      margin-top: 0.3rem;
+    }
     .guide ol {
       margin: 0;
       padding-left: 1.4rem;

@@ -37,6 +37,8 @@ export class AuthSection extends LitElement {
   @state() private _tokenVisible = false;
   /** The avatar URL that failed to load (blocked, 404, no CORS): initials are shown instead. */
   @state() private _failedAvatar: string | undefined;
+  /** Which passphrase form is open: adding a lock or removing it (unlocking needs no opening). */
+  @state() private _lockForm: 'lock' | 'remove' | undefined;
   @query('#hf-token') private _input!: HTMLInputElement;
 
   private readonly _authController = new AuthController(this, () => this.auth);
@@ -89,6 +91,8 @@ export class AuthSection extends LitElement {
           </div>
         </form>
 
+        ${state.identity && state.status !== 'logged-out' ? this._lockSection(state) : nothing}
+
         <div class="guide">
           <h3>How to get a token</h3>
           <ol>
@@ -127,6 +131,104 @@ export class AuthSection extends LitElement {
     `;
   }
 
+  /** The optional passphrase lock: add it, unlock for this session, or remove it. */
+  private _lockSection(state: AuthState): TemplateResult {
+    const busy = state.lockBusy;
+    let body: TemplateResult;
+    if (state.lock === 'locked') {
+      body = html`
+        <p class="help">
+          Your token is locked with a passphrase. Unlock it to download gated or private models; public models and
+          generation work without it.
+        </p>
+        <form class="lock-form" aria-label="Unlock" aria-busy=${busy ? 'true' : 'false'} novalidate @submit=${this._onUnlock}>
+          ${passphraseField('unlock-passphrase', 'Passphrase', 'current-password', this._onPassphraseInput)}
+          <div class="actions">
+            <button type="submit" class="primary" ?disabled=${busy}>Unlock token</button>
+          </div>
+        </form>
+      `;
+    } else if (state.lock === 'unlocked') {
+      body = html`
+        <p class="help">Your token is locked with a passphrase and unlocked until this page is closed or reloaded.</p>
+        ${this._lockForm === 'remove'
+          ? html`
+              <form class="lock-form" aria-label="Remove passphrase lock" aria-busy=${busy ? 'true' : 'false'} novalidate @submit=${this._onRemoveLock}>
+                ${passphraseField('remove-passphrase', 'Passphrase', 'current-password', this._onPassphraseInput)}
+                <div class="actions">
+                  <button type="submit" class="primary" ?disabled=${busy}>Remove lock</button>
+                  <button type="button" class="secondary" @click=${this._closeLockForm}>Cancel</button>
+                </div>
+              </form>
+            `
+          : html`<div class="actions"><button type="button" class="secondary" @click=${() => this._openLockForm('remove')}>Remove passphrase lock</button></div>`}
+      `;
+    } else {
+      body = html`
+        <p class="help">
+          Optionally lock the saved token with a passphrase (at least 8 characters): it is then usable only after you
+          type the passphrase, once per session. A forgotten passphrase cannot be recovered; forget the token and save it again.
+        </p>
+        ${this._lockForm === 'lock'
+          ? html`
+              <form class="lock-form" aria-label="Lock with passphrase" aria-busy=${busy ? 'true' : 'false'} novalidate @submit=${this._onLock}>
+                ${passphraseField('lock-passphrase', 'Passphrase', 'new-password', this._onPassphraseInput)}
+                ${passphraseField('lock-confirm', 'Confirm passphrase', 'new-password', this._onPassphraseInput)}
+                <div class="actions">
+                  <button type="submit" class="primary" ?disabled=${busy}>Lock token</button>
+                  <button type="button" class="secondary" @click=${this._closeLockForm}>Cancel</button>
+                </div>
+              </form>
+            `
+          : html`<div class="actions"><button type="button" class="secondary" @click=${() => this._openLockForm('lock')}>Lock with passphrase</button></div>`}
+      `;
+    }
+    return html`
+      <div class="lock" role="group" aria-labelledby="lock-heading">
+        <h3 id="lock-heading">Passphrase lock</h3>
+        ${body}
+      </div>
+    `;
+  }
+
+  private _openLockForm(form: 'lock' | 'remove'): void {
+    this.auth?.dismissProblem();
+    this._lockForm = form;
+  }
+
+  private _closeLockForm(): void {
+    this.auth?.dismissProblem();
+    this._lockForm = undefined;
+  }
+
+  private _onPassphraseInput(): void {
+    this.auth?.dismissProblem();
+  }
+
+  private async _onLock(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const [passphrase, confirmation] = passphrasesOf(form);
+    if (await this.auth?.lockWithPassphrase(passphrase ?? '', confirmation ?? '')) this._lockForm = undefined;
+    clearPassphrases(form);
+  }
+
+  private async _onUnlock(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const [passphrase] = passphrasesOf(form);
+    await this.auth?.unlock(passphrase ?? '');
+    clearPassphrases(form);
+  }
+
+  private async _onRemoveLock(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const [passphrase] = passphrasesOf(form);
+    if (await this.auth?.removePassphraseLock(passphrase ?? '')) this._lockForm = undefined;
+    clearPassphrases(form);
+  }
+
   private _toggleVisible(): void {
     this._tokenVisible = !this._tokenVisible;
   }
@@ -147,6 +249,7 @@ export class AuthSection extends LitElement {
   }
 
   private async _onForget(): Promise<void> {
+    this._lockForm = undefined;
     await this.auth?.forget();
     this._input.value = '';
   }
@@ -174,7 +277,7 @@ function statusDetail(state: AuthState): string | undefined {
     case 'checking':
       return state.subject === 'entered' ? 'Asking Hugging Face who this token belongs to.' : undefined;
     case 'logged-in':
-      return undefined;
+      return state.lock === 'locked' ? 'Your token is locked with a passphrase, so it was not re-checked. Unlock it below to download gated or private models.' : undefined;
     case 'invalid':
       if (state.subject === 'entered') {
         return saved
@@ -188,6 +291,23 @@ function statusDetail(state: AuthState): string | undefined {
       if (state.subject === 'entered') return 'The token was not checked, so it was not saved.';
       return state.identity ? `Showing ${state.identity.name} as last confirmed; it will be checked again when you are back online.` : undefined;
   }
+}
+
+function passphraseField(id: string, label: string, autocomplete: string, onInput: () => void): TemplateResult {
+  return html`
+    <label for=${id}>${label}</label>
+    <input id=${id} name="passphrase" type="password" autocomplete=${autocomplete} spellcheck="false" autocapitalize="off" minlength="8" @input=${onInput} />
+  `;
+}
+
+/** The passphrase fields' values, in order. */
+function passphrasesOf(form: HTMLFormElement): string[] {
+  return [...form.querySelectorAll<HTMLInputElement>('input[name="passphrase"]')].map((input) => input.value);
+}
+
+/** Nothing of a passphrase stays in the page after an attempt. */
+function clearPassphrases(form: HTMLFormElement): void {
+  for (const input of form.querySelectorAll<HTMLInputElement>('input[name="passphrase"]')) input.value = '';
 }
 
 function readOnlyWarning(identity: StoredIdentity): string {

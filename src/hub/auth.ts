@@ -1,7 +1,8 @@
 import { whoAmI } from '@huggingface/hub';
 import { defaultTokenVault } from '../vault/default-vault.ts';
-import { VaultError } from '../vault/errors.ts';
-import type { StoredIdentity, TokenVault } from '../vault/token-vault.ts';
+import { VaultCorruptRecordError, VaultDecryptError, VaultError, VaultHubMismatchError, VaultKeyMissingError } from '../vault/errors.ts';
+import { PASSPHRASE_MIN_LENGTH, WeakPassphraseError } from '../vault/passphrase.ts';
+import type { StoredIdentity, TokenLockState, TokenVault } from '../vault/token-vault.ts';
 import { getHubCredentials } from './credentials.ts';
 import {
   HubError,
@@ -184,6 +185,24 @@ export interface AuthState {
   problem: AuthProblem | undefined;
   /** A save is in flight (the form is disabled meanwhile). */
   saving: boolean;
+  /** The optional passphrase lock: none, locked (token unusable until unlocked), unlocked this session. */
+  lock: TokenLockState;
+  /** Locking, unlocking or removing the lock is in flight (a key derivation takes about a second). */
+  lockBusy: boolean;
+}
+
+export type { TokenLockState };
+
+/**
+ * Whether the saved token is passphrase-locked and not unlocked in this session, for messages that
+ * must say "unlock in Settings" rather than "log in". Never reveals the token; false when unsure.
+ */
+export async function isSavedTokenLocked(vault?: TokenVault): Promise<boolean> {
+  try {
+    return (await (vault ?? defaultTokenVault()).lockState()) === 'locked';
+  } catch {
+    return false;
+  }
 }
 
 /** Connectivity as the browser reports it; injectable so tests decide when "online" happens. */
@@ -220,7 +239,15 @@ export class AuthService extends EventTarget {
   private readonly _fetch: typeof fetch | undefined;
   private readonly _connectivity: Connectivity;
   private readonly _now: () => number;
-  private _state: AuthState = { status: 'checking', subject: 'saved', identity: undefined, problem: undefined, saving: false };
+  private _state: AuthState = {
+    status: 'checking',
+    subject: 'saved',
+    identity: undefined,
+    problem: undefined,
+    saving: false,
+    lock: 'none',
+    lockBusy: false,
+  };
   private _started: Promise<void> | undefined;
   /** Aborts the running check when a newer operation supersedes it. */
   private _current: AbortController | undefined;
@@ -266,7 +293,7 @@ export class AuthService extends EventTarget {
         operation.signal.throwIfAborted();
         await this._vault.save(format.token, identity);
       });
-      this._set({ status: 'logged-in', subject: 'saved', identity, problem: undefined, saving: false });
+      this._set({ status: 'logged-in', subject: 'saved', identity, problem: undefined, saving: false, lock: 'none' });
       return true;
     } catch (error) {
       if (operation.signal.aborted || isAbortError(error)) {
@@ -287,7 +314,41 @@ export class AuthService extends EventTarget {
     this._current = undefined;
     this._stopWaitingForOnline?.();
     await this._serial(() => this._vault.forget());
-    this._set({ status: 'logged-out', subject: 'saved', identity: undefined, problem: undefined, saving: false });
+    this._set({ status: 'logged-out', subject: 'saved', identity: undefined, problem: undefined, saving: false, lock: 'none', lockBusy: false });
+  }
+
+  /**
+   * Adds a passphrase lock to the saved token (this session stays unlocked). Resolves to whether it
+   * was locked; a refusal (too short, confirmation differs) is shown as the problem.
+   */
+  async lockWithPassphrase(passphrase: string, confirmation: string): Promise<boolean> {
+    if ([...passphrase].length < PASSPHRASE_MIN_LENGTH) return this._refuse(new WeakPassphraseError());
+    if (passphrase !== confirmation) {
+      this._set({ problem: { code: 'passphrase-mismatch', message: 'The two passphrases differ. Type the same passphrase twice.' } });
+      return false;
+    }
+    return this._lockOperation(async () => {
+      await this._vault.lockWithPassphrase(passphrase);
+      return 'unlocked';
+    });
+  }
+
+  /** Unlocks the saved token for this session and re-checks it with the hub (skipped at start while locked). */
+  async unlock(passphrase: string): Promise<boolean> {
+    const unlocked = await this._lockOperation(async () => {
+      await this._vault.unlock(passphrase);
+      return 'unlocked';
+    });
+    if (unlocked) void this._revalidateWhenOnline();
+    return unlocked;
+  }
+
+  /** Checks the passphrase and stores the token under the vault key alone again. */
+  async removePassphraseLock(passphrase: string): Promise<boolean> {
+    return this._lockOperation(async () => {
+      await this._vault.removePassphraseLock(passphrase);
+      return 'none';
+    });
   }
 
   /** Clears the alert (e.g. when the user edits the field). */
@@ -298,6 +359,26 @@ export class AuthService extends EventTarget {
   dispose(): void {
     this._current?.abort();
     this._stopWaitingForOnline?.();
+  }
+
+  private async _lockOperation(operation: () => Promise<TokenLockState>): Promise<boolean> {
+    if (this._state.lockBusy || !this._state.identity) return false;
+    this._set({ lockBusy: true, problem: undefined });
+    try {
+      const lock = await this._serial(operation);
+      this._set({ lock, lockBusy: false });
+      return true;
+    } catch (error) {
+      // A wrong passphrase changes nothing stored; a damaged record was removed by the vault.
+      const removed = [VaultDecryptError, VaultKeyMissingError, VaultCorruptRecordError, VaultHubMismatchError].some((type) => error instanceof type);
+      this._set({ lockBusy: false, problem: problemOf(error), ...(removed ? { status: 'logged-out' as const, identity: undefined, lock: 'none' as const } : {}) });
+      return false;
+    }
+  }
+
+  private _refuse(error: VaultError): false {
+    this._set({ problem: problemOf(error) });
+    return false;
   }
 
   private async _start(): Promise<void> {
@@ -314,7 +395,20 @@ export class AuthService extends EventTarget {
       this._set({ status: 'logged-out', identity: undefined });
       return;
     }
-    this._set({ status: identity.rejectedAt !== undefined ? 'invalid' : 'checking', identity });
+    let lock: TokenLockState;
+    try {
+      lock = await this._vault.lockState();
+    } catch (error) {
+      if (revision === this._userRevision) this._set({ status: 'logged-out', identity: undefined, problem: problemOf(error) });
+      return;
+    }
+    if (revision !== this._userRevision) return;
+    if (lock === 'locked') {
+      // The token cannot be sent without the passphrase: show what was last confirmed, check after unlocking.
+      this._set({ status: identity.rejectedAt !== undefined ? 'invalid' : 'logged-in', identity, lock });
+      return;
+    }
+    this._set({ status: identity.rejectedAt !== undefined ? 'invalid' : 'checking', identity, lock });
     await this._revalidateWhenOnline();
   }
 
@@ -342,6 +436,11 @@ export class AuthService extends EventTarget {
     this._set({ status: 'checking', subject: 'saved' });
     try {
       const credentials = await getHubCredentials({ vault: this._vault, includeRejected: true, signal: operation.signal });
+      if (credentials.locked) {
+        // Locked again meanwhile (another tab re-locked it): nothing to check until unlocked.
+        this._set({ status: identity.rejectedAt !== undefined ? 'invalid' : 'logged-in', lock: 'locked' });
+        return;
+      }
       if (!credentials.accessToken) {
         this._set({ status: 'logged-out', identity: undefined });
         return;

@@ -1,4 +1,5 @@
 import { defaultTokenVault } from '../vault/default-vault.ts';
+import { TokenLockedError } from '../vault/passphrase.ts';
 import type { TokenVault } from '../vault/token-vault.ts';
 
 /**
@@ -20,6 +21,11 @@ export interface HubCallCredentials {
   hubUrl: string;
   /** Absent when no token is saved, or when the hub rejected the saved one (public files still work). */
   accessToken?: string;
+  /**
+   * A token is saved but passphrase-locked and not unlocked in this session: no token is handed
+   * out, and a refusal of a gated or private repo means "unlock in Settings", not "log in".
+   */
+  locked?: true;
 }
 
 export interface GetHubCredentialsOptions {
@@ -39,7 +45,13 @@ export async function getHubCredentials(options: GetHubCredentialsOptions = {}):
   options.signal?.throwIfAborted();
   const identity = await vault.readIdentity();
   if (!identity || (identity.rejectedAt !== undefined && !options.includeRejected)) return { hubUrl: vault.hubUrl };
-  const accessToken = await vault.decryptToken();
+  let accessToken: string | undefined;
+  try {
+    accessToken = await vault.decryptToken();
+  } catch (error) {
+    if (error instanceof TokenLockedError) return { hubUrl: vault.hubUrl, locked: true };
+    throw error;
+  }
   options.signal?.throwIfAborted();
   return accessToken === undefined ? { hubUrl: vault.hubUrl } : { hubUrl: vault.hubUrl, accessToken };
 }

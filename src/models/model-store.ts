@@ -1,6 +1,7 @@
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { ListFileEntry } from '@huggingface/hub';
 import { HUB } from '../config/hub.ts';
+import { isSavedTokenLocked } from '../hub/auth.ts';
 import { createHubFileFetcher } from '../hub/downloads.ts';
 import { GatedRepoError, HubError, InvalidTokenError, RepoNotFoundError, isAbortError } from '../hub/errors.ts';
 import { checkRepoAccess, fetchRepoSnapshot, normaliseRepoId, type RepoSnapshot } from '../hub/model-info.ts';
@@ -129,6 +130,8 @@ export interface ModelStoreOptions {
   manager?: DownloadManager;
   snapshot?: typeof fetchRepoSnapshot;
   checkAccess?: typeof checkRepoAccess;
+  /** Whether the saved token is passphrase-locked and not unlocked (default: ask the vault). */
+  tokenLocked?: () => Promise<boolean>;
   storage?: { estimate(): Promise<StorageEstimate> } | null;
   /** IndexedDB store for added repos and plans. */
   idb?: UseStore;
@@ -143,6 +146,7 @@ export class ModelStore extends EventTarget {
   private readonly manager: DownloadManager;
   private readonly snapshot: typeof fetchRepoSnapshot;
   private readonly checkAccess: typeof checkRepoAccess;
+  private readonly tokenLocked: () => Promise<boolean>;
   private readonly storage: { estimate(): Promise<StorageEstimate> } | null;
   private readonly idb: UseStore;
   private views: ModelView[] = [];
@@ -161,6 +165,7 @@ export class ModelStore extends EventTarget {
     this.manager = options.manager ?? new DownloadManager({ fetchFile: createHubFileFetcher(), origin: this.origin });
     this.snapshot = options.snapshot ?? fetchRepoSnapshot;
     this.checkAccess = options.checkAccess ?? checkRepoAccess;
+    this.tokenLocked = options.tokenLocked ?? (() => isSavedTokenLocked());
     this.storage = options.storage === undefined ? (globalThis.navigator?.storage ?? null) : options.storage;
     this.idb = options.idb ?? createStore('local-sd-models', 'state');
   }
@@ -256,8 +261,8 @@ export class ModelStore extends EventTarget {
     this.channel?.postMessage('changed');
     // Say at once when the files are gated or private, before anyone presses Download.
     if (snapshot.gated || snapshot.private) {
-      this.checkAccess(repo, { signal }).catch((error: unknown) => {
-        if (!isAbortError(error)) this.patch(entry.id, { problem: this.problemOf(error, entry) });
+      this.checkAccess(repo, { signal }).catch(async (error: unknown) => {
+        if (!isAbortError(error)) this.patch(entry.id, { problem: await this.problemFor(error, entry) });
       });
     }
     return entry.id;
@@ -328,7 +333,7 @@ export class ModelStore extends EventTarget {
       await this.refresh(id);
       if (error instanceof QuotaError) await this.rollBack(id);
       const cancelled = signal.aborted || isAbortError(error);
-      this.patch(id, { progress: null, problem: cancelled ? null : this.problemOf(error, entry) });
+      this.patch(id, { progress: null, problem: cancelled ? null : await this.problemFor(error, entry) });
       if (!cancelled && !(error instanceof HubError) && !(error instanceof QuotaError)) console.error('Model download failed', error);
       this.channel?.postMessage('changed');
     }
@@ -492,6 +497,19 @@ export class ModelStore extends EventTarget {
     }
     const schedulerRef = refs.find((ref) => ref.role === 'scheduler');
     return { parts, tokenizer, schedulerConfig: schedulerRef ? urlOf(schedulerRef) : null };
+  }
+
+  /** As `problemOf`, but a refusal while the saved token is passphrase-locked asks to unlock it first. */
+  private async problemFor(error: unknown, entry: CatalogEntry): Promise<ModelProblem> {
+    const anonymousRefusal = (error instanceof GatedRepoError || error instanceof RepoNotFoundError) && error.status === 401;
+    if (anonymousRefusal && (await this.tokenLocked().catch(() => false))) {
+      return {
+        code: 'token-locked',
+        message: `${entry.displayName} needs your Hugging Face token, which is locked with a passphrase. Unlock the token in Settings, then press Download again.`,
+        settings: true,
+      };
+    }
+    return this.problemOf(error, entry);
   }
 
   /** The alert for one model, worded for what the user can do about it. */

@@ -4,8 +4,8 @@ import { VaultError, VaultUnavailableError } from './errors.ts';
  * The optional passphrase lock: a second layer of encryption of the token under a key derived from a
  * passphrase the user types, so that someone with the (running) browser profile still needs the
  * passphrase. The vault's own non-extractable AES-GCM key cannot be wrapped (wrapKey needs an
- * extractable key), so the token is encrypted under the derived key instead, and the result is what
- * the vault encrypts as usual.
+ * extractable key), so the token is encrypted under the derived key instead, and that ciphertext is
+ * what the vault encrypts under its own key (two layers: the profile's key and the passphrase).
  *
  * - PBKDF2-SHA256, 600,000 iterations (OWASP 2023), 16-byte random salt per lock.
  * - AES-GCM-256 with a fresh 12-byte IV; the hub origin is the additional authenticated data.
@@ -32,7 +32,7 @@ export class WrongPassphraseError extends VaultError {
   readonly code = 'vault-wrong-passphrase';
   override name = 'WrongPassphraseError';
   constructor(options?: ErrorOptions) {
-    super('That passphrase does not unlock your saved token. Check it and try again; your token is kept.', options);
+    super('Wrong passphrase: it does not unlock your saved token. Check it and try again; your token is kept.', options);
   }
 }
 
@@ -50,6 +50,24 @@ export class PassphraseLockFormatError extends VaultError {
   override name = 'PassphraseLockFormatError';
   constructor(detail: string) {
     super(`The passphrase lock of your saved token is damaged (${detail}).`);
+  }
+}
+
+/** The saved token is passphrase-locked and has not been unlocked in this session. */
+export class TokenLockedError extends VaultError {
+  readonly code = 'vault-token-locked';
+  override name = 'TokenLockedError';
+  constructor() {
+    super('Your saved Hugging Face token is locked with a passphrase. Unlock it in Settings first.');
+  }
+}
+
+/** Locking a token that is already locked, or unlocking one that is not (e.g. another tab changed it). */
+export class PassphraseLockStateError extends VaultError {
+  readonly code = 'vault-lock-state';
+  override name = 'PassphraseLockStateError';
+  constructor(detail: string) {
+    super(detail);
   }
 }
 
@@ -75,6 +93,18 @@ function subtleOf(options: PassphraseCryptoOptions): SubtleCrypto {
 
 /** Encrypts `secret` under a key derived from `passphrase` with a fresh salt and IV. */
 export async function lockWithPassphrase(secret: string, passphrase: string, options: PassphraseCryptoOptions): Promise<PassphraseLockedSecret> {
+  return (await lockWithPassphraseKey(secret, passphrase, options)).locked;
+}
+
+/**
+ * As `lockWithPassphrase`, also handing back the derived (non-extractable) key, so that the session
+ * that just locked stays unlocked without a second 600,000-iteration derivation.
+ */
+export async function lockWithPassphraseKey(
+  secret: string,
+  passphrase: string,
+  options: PassphraseCryptoOptions,
+): Promise<{ locked: PassphraseLockedSecret; key: CryptoKey }> {
   if ([...passphrase].length < PASSPHRASE_MIN_LENGTH) throw new WeakPassphraseError();
   const subtle = subtleOf(options);
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
@@ -82,19 +112,34 @@ export async function lockWithPassphrase(secret: string, passphrase: string, opt
   const key = await deriveKey(subtle, passphrase, salt, PBKDF2_ITERATIONS);
   options.signal?.throwIfAborted();
   const ciphertext = await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(options.aad) }, key, new TextEncoder().encode(secret));
-  return { version: 1, kdf: 'PBKDF2-SHA256', iterations: PBKDF2_ITERATIONS, salt, iv, ciphertext };
+  return { locked: { version: 1, kdf: 'PBKDF2-SHA256', iterations: PBKDF2_ITERATIONS, salt, iv, ciphertext }, key };
 }
 
 /** The secret, or a `WrongPassphraseError` (the locked data is left as it is). */
 export async function unlockWithPassphrase(locked: PassphraseLockedSecret, passphrase: string, options: PassphraseCryptoOptions): Promise<string> {
+  return (await unlockWithPassphraseKey(locked, passphrase, options)).secret;
+}
+
+/** As `unlockWithPassphrase`, also handing back the derived key for later `unlockWithKey` calls. */
+export async function unlockWithPassphraseKey(
+  locked: PassphraseLockedSecret,
+  passphrase: string,
+  options: PassphraseCryptoOptions,
+): Promise<{ secret: string; key: CryptoKey }> {
   const problem = lockProblem(locked);
   if (problem) throw new PassphraseLockFormatError(problem);
-  const subtle = subtleOf(options);
-  const key = await deriveKey(subtle, passphrase, locked.salt, locked.iterations);
+  const key = await deriveKey(subtleOf(options), passphrase, locked.salt, locked.iterations);
   options.signal?.throwIfAborted();
+  return { secret: await unlockWithKey(locked, key, options), key };
+}
+
+/** Decrypts with a key derived earlier in this session; a key that does not fit is a `WrongPassphraseError`. */
+export async function unlockWithKey(locked: PassphraseLockedSecret, key: CryptoKey, options: PassphraseCryptoOptions): Promise<string> {
+  const problem = lockProblem(locked);
+  if (problem) throw new PassphraseLockFormatError(problem);
   let plain: ArrayBuffer;
   try {
-    plain = await subtle.decrypt({ name: 'AES-GCM', iv: locked.iv, additionalData: new TextEncoder().encode(options.aad) }, key, locked.ciphertext);
+    plain = await subtleOf(options).decrypt({ name: 'AES-GCM', iv: locked.iv, additionalData: new TextEncoder().encode(options.aad) }, key, locked.ciphertext);
   } catch (error) {
     // GCM cannot tell a wrong key from tampered bytes; a wrong passphrase is by far the likelier.
     throw new WrongPassphraseError({ cause: error });
