@@ -25,7 +25,7 @@ MSG
   exit 1
 }
 
-mkdir -p test-results
+mkdir -p build/test-reports
 ensure_chromium
 echo "== models (npm run build:models)"
 npm run --silent build:models
@@ -35,9 +35,9 @@ echo "== lint"
 npm run --silent lint
 echo "== unit tests"
 unit_rc=0
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/unit.json || unit_rc=$?
+npx vitest run --reporter=default --reporter=json --outputFile.json=build/test-reports/unit.json || unit_rc=$?
 echo "== browser tests"
 e2e_rc=0
-PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/e2e.json npx playwright test --reporter=list,json || e2e_rc=$?
-node tools/test-summary.mjs test-results/unit.json test-results/e2e.json
+PLAYWRIGHT_JSON_OUTPUT_NAME=build/test-reports/e2e.json npx playwright test --reporter=list,json || e2e_rc=$?
+node tools/test-summary.mjs build/test-reports/unit.json build/test-reports/e2e.json
 [ "$unit_rc" = 0 ] && [ "$e2e_rc" = 0 ]
