@@ -3,7 +3,7 @@
  * diffusion worker and client, reached with `page.evaluate`) and the app itself (downloads through
  * the Models tab). Every call here measures page-side wall time around one worker call.
  */
-import { chromium, type Browser, type BrowserServer, type Page } from '@playwright/test';
+import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { LoadProgress } from '../src/pipeline/diffusion-pipeline.ts';
 import type { PipelineModel } from '../src/pipeline/model.ts';
 import type { GenerateParams, GenerateResult, LoadResult } from '../src/workers/protocol.ts';
@@ -45,6 +45,8 @@ export class BrowserRig {
     try {
       const browser = await chromium.connect(server.wsEndpoint());
       const context = await browser.newContext();
+      // tsx compiles with keepNames: functions passed to page.evaluate may call esbuild's __name helper.
+      await context.addInitScript('globalThis.__name = (target) => target;');
       const page = await context.newPage();
       return new BrowserRig(server, browser, page);
     } catch (error) {

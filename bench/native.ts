@@ -103,7 +103,8 @@ export async function plainFetch(urls: readonly string[], { signal }: { signal?:
   for (const url of urls) {
     const response = await fetch(url, { signal });
     if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
+    const reader = response.body.getReader();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) bytes += chunk.value.byteLength;
   }
   return { bytes, ms: performance.now() - started };
 }

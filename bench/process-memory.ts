@@ -79,6 +79,8 @@ export class PeakMemorySampler {
   ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), intervalMs);
+    // A sampler left running after a failure must not keep the process alive.
+    this.timer.unref();
   }
 
   private sample(): void {
