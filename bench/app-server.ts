@@ -11,19 +11,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
-
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.css': 'text/css',
-  '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json',
-  '.wasm': 'application/wasm',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.txt': 'text/plain',
-};
+import { CONTENT_TYPES } from '../tests/e2e/static-server.ts';
 
 const WORKER_SCRIPT = /^\/assets\/diffusion\.worker-[^/]+\.js$/;
 
@@ -91,7 +79,7 @@ export class BenchAppServer {
       return;
     }
     if (this.workerPrelude && WORKER_SCRIPT.test(pathname)) body = Buffer.concat([Buffer.from(`${this.workerPrelude}\n`), body]);
-    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Content-Length', String(body.length));
     // Every load is a real load: the figures compare loads, not the browser's HTTP cache.
     res.setHeader('Cache-Control', 'no-store');

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Waits until the service worker controls the page and has finished precaching (it is active). */
 export async function waitForServiceWorker(page: Page): Promise<void> {
@@ -67,3 +67,17 @@ export const COLOURS = {
   white: [240, 240, 240],
   black: [20, 20, 20],
 } as const;
+
+/** Opens Settings (loading the app first if needed) and returns the "Hugging Face authentication" region. */
+export async function openSettings(page: Page): Promise<Locator> {
+  if (!page.url().startsWith('http')) await page.goto('/');
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  const section = page.getByRole('region', { name: 'Hugging Face authentication' });
+  await expect(section).toBeVisible();
+  return section;
+}
+
+export async function saveToken(section: Locator, token: string): Promise<void> {
+  await section.getByLabel('Hugging Face token').fill(token);
+  await section.getByRole('button', { name: 'Save token' }).click();
+}

@@ -4,7 +4,7 @@ import { DEMO_REPOS, DEMO_TOKENS } from '../fake-hub/fixtures.ts';
 import { createModelsFixture } from '../fake-hub/fixtures-models.ts';
 import { startFakeHub, type FakeHub } from '../fake-hub/server.ts';
 import { E2E_CDN_PORT, E2E_HUB_PORT } from './browser.ts';
-import { waitForServiceWorker } from './app-helpers.ts';
+import { openSettings, saveToken, waitForServiceWorker } from './app-helpers.ts';
 import { dumpStorage, expect, test } from './fixtures.ts';
 
 /**
@@ -22,19 +22,6 @@ const MODEL_CACHE = 'local-sd-models-v1';
 
 // ------------------------------------------------------------------------------------------------
 // Helpers
-
-async function openSettings(page: Page): Promise<Locator> {
-  if (!page.url().startsWith('http')) await page.goto('/');
-  await page.getByRole('tab', { name: 'Settings' }).click();
-  const section = page.getByRole('region', { name: 'Hugging Face authentication' });
-  await expect(section).toBeVisible();
-  return section;
-}
-
-async function saveToken(section: Locator, token: string): Promise<void> {
-  await section.getByLabel('Hugging Face token').fill(token);
-  await section.getByRole('button', { name: 'Save token' }).click();
-}
 
 function whoamiGets(hub: FakeHub) {
   return hub.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/api/whoami-v2'));

@@ -1,22 +1,10 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { DEMO_TOKENS } from '../fake-hub/fixtures.ts';
+import { openSettings, saveToken } from './app-helpers.ts';
 import { dumpStorage, expect, test } from './fixtures.ts';
 /** Well-formed (hf_ + 34 letters) but unknown to the fake hub. */
 const UNKNOWN_TOKEN = 'hf_' + 'NotARealTokenAtAll'.padEnd(34, 'Z');
-
-async function openSettings(page: Page): Promise<Locator> {
-  if (!page.url().startsWith('http')) await page.goto('/');
-  await page.getByRole('tab', { name: 'Settings' }).click();
-  const section = page.getByRole('region', { name: 'Hugging Face authentication' });
-  await expect(section).toBeVisible();
-  return section;
-}
-
-async function saveToken(section: Locator, token: string): Promise<void> {
-  await section.getByLabel('Hugging Face token').fill(token);
-  await section.getByRole('button', { name: 'Save token' }).click();
-}
 
 async function reloadSettings(page: Page): Promise<Locator> {
   await page.reload();

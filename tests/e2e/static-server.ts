@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
-const TYPES: Record<string, string> = {
+/** Content types of the files a build holds. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
   '.mjs': 'text/javascript',
@@ -54,7 +55,7 @@ export class SwappableStaticServer {
     const path = normalize(decodeURIComponent(new URL(rawUrl, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(this.root, path);
     if (!(await stat(file).catch(() => null))?.isFile()) file = join(this.root, 'index.html');
-    res.setHeader('Content-Type', TYPES[extname(file)] ?? 'application/octet-stream');
+    res.setHeader('Content-Type', CONTENT_TYPES[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Cache-Control', 'no-cache');
     res.end(await readFile(file));
   }
