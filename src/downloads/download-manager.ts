@@ -1,4 +1,4 @@
-import { createSHA1, createSHA256, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import { classifyFetchResponse } from '../hub/errors.ts';
 import type { HubFileFetcher } from '../hub/downloads.ts';
 import {
@@ -444,6 +444,8 @@ function manifestMatches(manifest: StoredFileManifest, job: FileDownloadJob): bo
 }
 
 async function createHasher(job: FileDownloadJob): Promise<IHasher> {
+  // Loaded on the first download, not with the app shell (its WASM is ~25 KB of the bundle).
+  const { createSHA1, createSHA256 } = await import('hash-wasm');
   if (job.digest.algorithm === 'sha256') return (await createSHA256()).init();
   // A git blob id hashes a `blob <size>\0` header before the content.
   const hasher = (await createSHA1()).init();

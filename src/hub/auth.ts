@@ -1,4 +1,4 @@
-import { whoAmI } from '@huggingface/hub';
+import { loadHubClient } from './hub-client.ts';
 import { defaultTokenVault } from '../vault/default-vault.ts';
 import { VaultCorruptRecordError, VaultDecryptError, VaultError, VaultHubMismatchError, VaultKeyMissingError } from '../vault/errors.ts';
 import { PASSPHRASE_MIN_LENGTH, WeakPassphraseError } from '../vault/passphrase.ts';
@@ -139,6 +139,7 @@ export interface CheckTokenOptions {
 export async function checkToken(token: string, options: CheckTokenOptions): Promise<StoredIdentity> {
   const { hubUrl, signal } = options;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? WHOAMI_TIMEOUT_MS);
+  const { whoAmI } = await loadHubClient();
   let answer: Awaited<ReturnType<typeof whoAmI>>;
   try {
     answer = await withHubErrors((fetch) => whoAmI({ accessToken: token, hubUrl, fetch }), {

@@ -1,4 +1,4 @@
-import { HubApiError } from '@huggingface/hub';
+import { isHubApiError } from './hub-client.ts';
 
 /**
  * Typed errors for everything that talks to the Hub. Responses are classified by `X-Error-Code`
@@ -242,7 +242,7 @@ export function isAbortError(error: unknown): boolean {
  */
 export function classifyHubError(error: unknown, context: HubRequestContext = {}, response?: HubErrorResponse): HubError {
   if (error instanceof HubError) return error;
-  if (error instanceof HubApiError) {
+  if (isHubApiError(error)) {
     const bodyError = error.data?.['error'];
     return classifyHubResponse(
       {
@@ -301,6 +301,6 @@ export async function withHubErrors<T>(call: (fetch: typeof globalThis.fetch) =>
   } catch (error) {
     if (signal?.aborted) throw signal.reason ?? error;
     if (isAbortError(error)) throw error;
-    throw classifyHubError(error, context, error instanceof HubApiError ? lastErrorResponse : undefined);
+    throw classifyHubError(error, context, isHubApiError(error) ? lastErrorResponse : undefined);
   }
 }

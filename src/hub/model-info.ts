@@ -1,4 +1,5 @@
-import { listFiles, modelInfo, type ListFileEntry } from '@huggingface/hub';
+import type { ListFileEntry } from '@huggingface/hub';
+import { loadHubClient } from './hub-client.ts';
 import { getHubCredentials, type HubCallCredentials } from './credentials.ts';
 import { GatedRepoError, InvalidTokenError, RepoNotFoundError, classifyFetchResponse, HubUnreachableError, isAbortError, withHubErrors } from './errors.ts';
 
@@ -57,6 +58,7 @@ async function credentialsFor(options: HubQueryOptions): Promise<HubCallCredenti
 export async function fetchRepoSnapshot(repo: string, revision: string, options: HubQueryOptions = {}): Promise<RepoSnapshot> {
   const { signal } = options;
   const credentials = await credentialsFor(options);
+  const { listFiles, modelInfo } = await loadHubClient();
   const context = { repo, authenticated: credentials.accessToken !== undefined, hubUrl: credentials.hubUrl };
   const info = await withHubErrors(
     (fetch) => modelInfo({ name: repo, revision, additionalFields: ['sha', 'cardData'], ...credentials, fetch }),
