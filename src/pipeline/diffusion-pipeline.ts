@@ -86,6 +86,8 @@ export interface GenerateTimings {
   readonly unetMs: number;
   readonly msPerStep: number;
   readonly vaeMs: number;
+  /** Σ time inside ONNX Runtime's `session.run` (every model run of this generation). */
+  readonly sessionRunMs: number;
 }
 
 export interface GenerateStats {
@@ -210,6 +212,7 @@ export class DiffusionPipeline {
     const p = this.checkParams(params);
     const started = performance.now();
     const readbacksBefore = this.runtime.counters.readbacks;
+    const sessionRunMsBefore = this.runtime.counters.sessionRunMs;
     const scope = new TensorScope(this.runtime);
     try {
       throwIfAborted(signal, 'Generation cancelled.');
@@ -290,7 +293,7 @@ export class DiffusionPipeline {
         width: p.width,
         height: p.height,
         seed: p.seed,
-        timings: { totalMs, textEncoderMs, unetMs, msPerStep: unetMs / p.steps, vaeMs },
+        timings: { totalMs, textEncoderMs, unetMs, msPerStep: unetMs / p.steps, vaeMs, sessionRunMs: this.runtime.counters.sessionRunMs - sessionRunMsBefore },
         readbacks: this.runtime.counters.readbacks - readbacksBefore,
         stats: {
           backend: this.runtime.backend,

@@ -48,6 +48,20 @@ export interface SessionSource {
   readonly outputsOnGpu: boolean;
 }
 
+/**
+ * ONNX Runtime session options a benchmark may try; the app itself always uses the defaults
+ * (graph optimisation "all", nothing else set).
+ */
+export interface SessionTuning {
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Fixes symbolic dimensions (e.g. `{ batch: 2, height: 32, width: 32 }`); names a graph lacks are ignored. */
+  readonly freeDimensionOverrides?: Readonly<Record<string, number>>;
+  readonly enableMemPattern?: boolean;
+  readonly enableCpuMemArena?: boolean;
+  /** ORT session config entries, e.g. `{ 'session.disable_prepacking': '1' }`. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
 export interface OnnxRuntime {
   readonly backend: ExecutionBackend;
   createSession(source: SessionSource): Promise<RuntimeSession>;
@@ -64,6 +78,8 @@ export interface RuntimeCounters {
   readonly liveTensors: number;
   /** GPU → CPU copies since the runtime was made. */
   readonly readbacks: number;
+  /** Milliseconds spent inside `session.run` since the runtime was made (every session). */
+  readonly sessionRunMs: number;
 }
 
 // ---- ONNX Runtime adapter ----------------------------------------------------------------------
@@ -89,9 +105,10 @@ interface OrtSessionLike {
  * Wraps an ORT module for one execution provider: 'webgpu' and 'wasm' are onnxruntime-web's,
  * 'cpu' is onnxruntime-node's.
  */
-export function ortRuntime(ort: OrtModule, backend: ExecutionBackend): OnnxRuntime {
+export function ortRuntime(ort: OrtModule, backend: ExecutionBackend, tuning: SessionTuning = {}): OnnxRuntime {
   let liveTensors = 0;
   let readbacks = 0;
+  let sessionRunMs = 0;
   const owned = new WeakSet<RuntimeTensor>();
   const own = (tensor: RuntimeTensor): RuntimeTensor => {
     if (!owned.has(tensor)) {
@@ -107,6 +124,9 @@ export function ortRuntime(ort: OrtModule, backend: ExecutionBackend): OnnxRunti
     get readbacks() {
       return readbacks;
     },
+    get sessionRunMs() {
+      return sessionRunMs;
+    },
   };
   return {
     backend,
@@ -114,10 +134,14 @@ export function ortRuntime(ort: OrtModule, backend: ExecutionBackend): OnnxRunti
     async createSession({ model, externalData, outputsOnGpu }) {
       const options: Record<string, unknown> = {
         executionProviders: [backend],
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: tuning.graphOptimizationLevel ?? 'all',
         // Errors only: WebGPU sessions otherwise warn, as designed, that shape ops run on the CPU.
         logSeverityLevel: 3,
       };
+      if (tuning.freeDimensionOverrides) options.freeDimensionOverrides = { ...tuning.freeDimensionOverrides };
+      if (tuning.enableMemPattern !== undefined) options.enableMemPattern = tuning.enableMemPattern;
+      if (tuning.enableCpuMemArena !== undefined) options.enableCpuMemArena = tuning.enableCpuMemArena;
+      if (tuning.extra) options.extra = { ...tuning.extra };
       if (externalData.length > 0) options.externalData = externalData.map(({ path, data }) => ({ path, data }));
       if (backend === 'webgpu' && outputsOnGpu) options.preferredOutputLocation = 'gpu-buffer';
       const session = await ort.InferenceSession.create(model, options);
@@ -127,7 +151,13 @@ export function ortRuntime(ort: OrtModule, backend: ExecutionBackend): OnnxRunti
         inputMetadata: session.inputMetadata ?? [],
         outputMetadata: session.outputMetadata ?? [],
         async run(feeds) {
-          const outputs = await session.run(feeds);
+          const runStarted = performance.now();
+          let outputs: Record<string, unknown>;
+          try {
+            outputs = await session.run(feeds);
+          } finally {
+            sessionRunMs += performance.now() - runStarted;
+          }
           const result: Record<string, RuntimeTensor> = {};
           for (const [name, value] of Object.entries(outputs)) result[name] = own(value as RuntimeTensor);
           return result;

@@ -7,7 +7,7 @@ import { DiffusionPipeline } from '../pipeline/diffusion-pipeline.ts';
 import { ModelLoadError, NoModelLoadedError, isAbortError, messageOf } from '../pipeline/errors.ts';
 import type { FetchLike } from '../pipeline/model-files.ts';
 import type { PipelineModel } from '../pipeline/model.ts';
-import type { OnnxRuntime } from '../pipeline/runtime.ts';
+import type { OnnxRuntime, SessionTuning } from '../pipeline/runtime.ts';
 import type {
   DiffusionApi,
   EmptyRequest,
@@ -22,7 +22,10 @@ import type {
 } from './protocol.ts';
 
 /** Makes the runtime for a backend; returns it with the WASM thread count actually in force. */
-export type RuntimeFactory = (backend: Backend, settings: { threads: number; adapter: GpuAdapterLike | null }) => { runtime: OnnxRuntime; threads: number };
+export type RuntimeFactory = (
+  backend: Backend,
+  settings: { threads: number; adapter: GpuAdapterLike | null; tuning?: SessionTuning },
+) => { runtime: OnnxRuntime; threads: number };
 
 export interface DiffusionWorkerHandlerOptions {
   readonly createRuntime: RuntimeFactory;
@@ -61,12 +64,12 @@ export class DiffusionWorkerHandler implements DiffusionApi {
     }
   }
 
-  private async loadWithFallback({ model, backend, dtype = 'auto' }: LoadRequest, { signal, onProgress }: LoadOptions): Promise<LoadResult> {
+  private async loadWithFallback({ model, backend, dtype = 'auto', tuning }: LoadRequest, { signal, onProgress }: LoadOptions): Promise<LoadResult> {
     const started = performance.now();
     const platform = await this.detect();
     const choice = chooseBackend(model, backend, platform.features, dtype);
     try {
-      return await this.loadChoice(model, choice, platform, started, { signal, onProgress });
+      return await this.loadChoice(model, choice, platform, started, { signal, onProgress }, tuning);
     } catch (error) {
       // WebGPU could not build a session (an operator it lacks, a lost device): WASM can still
       // run the model, so fall back and say why, as for any other WebGPU shortfall.
@@ -78,16 +81,23 @@ export class DiffusionWorkerHandler implements DiffusionApi {
         throw error;
       }
       const reason = `WebGPU could not load the model (${messageOf(error)})`;
-      return this.loadChoice(model, { ...fallback, reason }, platform, started, { signal, onProgress });
+      return this.loadChoice(model, { ...fallback, reason }, platform, started, { signal, onProgress }, tuning);
     }
   }
 
-  private async loadChoice(model: PipelineModel, choice: BackendChoice, platform: DetectedPlatform, started: number, options: LoadOptions): Promise<LoadResult> {
-    const key = JSON.stringify([model, choice.backend, choice.variant.dtype]);
+  private async loadChoice(
+    model: PipelineModel,
+    choice: BackendChoice,
+    platform: DetectedPlatform,
+    started: number,
+    options: LoadOptions,
+    tuning?: SessionTuning,
+  ): Promise<LoadResult> {
+    const key = JSON.stringify([model, choice.backend, choice.variant.dtype, tuning ?? null]);
     if (this.loaded?.key === key) return { ...this.loaded.result, reused: true };
     // A different model or backend: free the current sessions (and GPU memory) first.
     await this.release();
-    const { runtime, threads } = this.createRuntime(choice.backend, { threads: choice.threads, adapter: platform.adapter });
+    const { runtime, threads } = this.createRuntime(choice.backend, { threads: choice.threads, adapter: platform.adapter, tuning });
     const pipeline = await DiffusionPipeline.load(model, choice.variant, runtime, { ...options, fetch: this.fetch });
     const gpu = platform.features.webgpu;
     const result: LoadResult = {

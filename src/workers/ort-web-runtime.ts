@@ -12,11 +12,13 @@ import * as ort from 'onnxruntime-web';
 import ortWasmModuleUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url';
 import ortWasmBinaryUrl from 'onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url';
 import type { Backend, GpuAdapterLike } from '../pipeline/backend.ts';
-import { ortRuntime, type OnnxRuntime, type OrtModule } from '../pipeline/runtime.ts';
+import { ortRuntime, type OnnxRuntime, type OrtModule, type SessionTuning } from '../pipeline/runtime.ts';
 
 export interface OrtWebSettings {
   readonly threads: number;
   readonly adapter: GpuAdapterLike | null;
+  /** Session options for this runtime's sessions (benchmarks); the app's defaults otherwise. */
+  readonly tuning?: SessionTuning;
 }
 
 /** The settings ORT was initialised with: WASM is initialised once per worker, so they cannot change. */
@@ -35,7 +37,7 @@ export function ortWebRuntime(backend: Backend, settings: OrtWebSettings): { run
     ort.env.logLevel = 'warning';
     if (settings.adapter) ort.env.webgpu.adapter = settings.adapter as unknown as typeof ort.env.webgpu.adapter;
     ort.env.webgpu.powerPreference = 'high-performance';
-    initialised = settings;
+    initialised = { threads: settings.threads, adapter: settings.adapter };
   }
-  return { runtime: ortRuntime(ort as unknown as OrtModule, backend), threads: initialised.threads };
+  return { runtime: ortRuntime(ort as unknown as OrtModule, backend, settings.tuning), threads: initialised.threads };
 }

@@ -22,6 +22,7 @@ import {
   WebGpuUnavailableError,
 } from '../pipeline/errors.ts';
 import type { ModelDtype, PipelineModel } from '../pipeline/model.ts';
+import type { SessionTuning } from '../pipeline/runtime.ts';
 import { RandomError } from '../pipeline/random.ts';
 import { SchedulerConfigError, SchedulerError } from '../pipeline/schedulers/index.ts';
 
@@ -35,6 +36,8 @@ export interface LoadRequest {
   readonly backend: BackendPreference;
   /** Default 'auto': fp16 on WebGPU with shader-f16 when the model has it, else fp32. */
   readonly dtype?: DtypePreference;
+  /** ONNX Runtime session options to try instead of the app's (benchmarks only; the UI never sets it). */
+  readonly tuning?: SessionTuning;
 }
 
 export interface LoadResult {

@@ -254,6 +254,36 @@ describe('progress, previews, cancel and resources', () => {
     expect(runtime.counters.readbacks).toBe(0);
   });
 
+  it('times every session.run: Σ run time is positive, within the parts it belongs to, and accumulates on the runtime', async () => {
+    const before = runtime.counters.sessionRunMs;
+    const result = await oracle.generate({ ...BASE, steps: 3, guidance: 2 });
+    const { sessionRunMs, textEncoderMs, unetMs, vaeMs, totalMs } = result.timings;
+    expect(sessionRunMs).toBeGreaterThan(0);
+    expect(sessionRunMs).toBeLessThanOrEqual(textEncoderMs + unetMs + vaeMs);
+    expect(sessionRunMs).toBeLessThanOrEqual(totalMs);
+    expect(runtime.counters.sessionRunMs - before).toBeCloseTo(sessionRunMs, 6);
+  });
+
+  it('passes benchmark session tuning to ONNX Runtime, and the app defaults without it', async () => {
+    const seen: object[] = [];
+    const recording: OrtModule = {
+      Tensor: ortNode.Tensor as unknown as OrtModule['Tensor'],
+      InferenceSession: {
+        create: (model, options) => {
+          seen.push(options ?? {});
+          return (ortNode.InferenceSession.create as OrtModule['InferenceSession']['create'])(model, options);
+        },
+      },
+    };
+    const model = await readFile(fileURLToPath(new URL('text_encoder/model.onnx', ORACLE_URL)));
+    await (await ortRuntime(recording, 'cpu').createSession({ model, externalData: [], outputsOnGpu: false })).release();
+    const tuning = { graphOptimizationLevel: 'basic', freeDimensionOverrides: { batch: 2 }, enableMemPattern: false, extra: { 'session.disable_prepacking': '1' } } as const;
+    await (await ortRuntime(recording, 'cpu', tuning).createSession({ model, externalData: [], outputsOnGpu: false })).release();
+    expect(seen[0]).toMatchObject({ executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    expect(seen[0]).not.toHaveProperty('freeDimensionOverrides');
+    expect(seen[1]).toMatchObject({ graphOptimizationLevel: 'basic', freeDimensionOverrides: { batch: 2 }, enableMemPattern: false, extra: { 'session.disable_prepacking': '1' } });
+  });
+
   it('rejects bad parameters with InvalidGenerateParamsError', async () => {
     const bad: Partial<GenerateParams>[] = [{ width: 100 }, { height: 4096 }, { steps: 0 }, { seed: -1 }, { seed: 2 ** 32 }, { guidance: Number.NaN }, { scheduler: 'plms' as SchedulerName }];
     for (const change of bad) {
