@@ -6,6 +6,7 @@
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import type { LoadProgress } from '../src/pipeline/diffusion-pipeline.ts';
 import type { PipelineModel } from '../src/pipeline/model.ts';
+import type { SessionTuning } from '../src/pipeline/runtime.ts';
 import type { GenerateParams, GenerateResult, LoadResult } from '../src/workers/protocol.ts';
 import type {} from '../src/workers/pipeline-test-page.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/browser.ts';
@@ -76,19 +77,20 @@ export class BrowserRig {
     await this.page.evaluate(() => window.pipelineTest.resetClient());
   }
 
-  async load(model: PipelineModel, backend: 'wasm' | 'webgpu'): Promise<TimedLoad> {
+  /** Loads `model` in the current worker; `tuning` overrides the app's ORT session options. */
+  async load(model: PipelineModel, backend: 'wasm' | 'webgpu', tuning?: SessionTuning): Promise<TimedLoad> {
     return this.page.evaluate(
-      async ({ model, backend }) => {
+      async ({ model, backend, tuning }) => {
         const started = performance.now();
         let sessionsStarted: number | null = null;
         const onProgress = (progress: LoadProgress) => {
           if (progress.phase === 'session' && sessionsStarted === null) sessionsStarted = performance.now();
         };
-        const result = await window.pipelineTest.client.load({ model, backend, dtype: model.variants[0]!.dtype }, { onProgress });
+        const result = await window.pipelineTest.client.load({ model, backend, dtype: model.variants[0]!.dtype, ...(tuning ? { tuning } : {}) }, { onProgress });
         const ended = performance.now();
         return { result, totalMs: ended - started, sessionsMs: ended - (sessionsStarted ?? started) };
       },
-      { model, backend },
+      { model, backend, tuning },
     );
   }
 

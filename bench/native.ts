@@ -32,6 +32,7 @@ export function nativeVariants(shape: UnetStepShape): NativeVariant[] {
   const freeDimensionOverrides = { batch: shape.batch, height: shape.latentSize, width: shape.latentSize, sequence: shape.sequence };
   return [
     { label: `optimisation all, ${threads} threads (the app's options)`, options: { graphOptimizationLevel: 'all', intraOpNumThreads: threads } },
+    { label: 'optimisation all, 1 thread', options: { graphOptimizationLevel: 'all', intraOpNumThreads: 1 } },
     { label: 'optimisation all + free-dimension overrides', options: { graphOptimizationLevel: 'all', intraOpNumThreads: threads, freeDimensionOverrides } },
     { label: 'optimisation extended', options: { graphOptimizationLevel: 'extended', intraOpNumThreads: threads } },
     { label: 'optimisation basic', options: { graphOptimizationLevel: 'basic', intraOpNumThreads: threads } },

@@ -94,3 +94,20 @@ export class PeakMemorySampler {
     return this.peak;
   }
 }
+
+/**
+ * The renderers' resident bytes once they stop shrinking (a terminated worker's heap is returned to
+ * the system shortly after `terminate()`): reads every 100 ms until two readings are within 2 MB,
+ * for at most `maxMs`.
+ */
+export async function settledRendererBytes(browserPid: number, maxMs = 3000): Promise<number | null> {
+  let last = rendererResidentBytes(browserPid);
+  const deadline = performance.now() + maxMs;
+  while (last !== null && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = rendererResidentBytes(browserPid);
+    if (now === null || Math.abs(now - last) < 2 * 1024 * 1024) return now;
+    last = now;
+  }
+  return last;
+}
