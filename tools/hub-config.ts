@@ -66,6 +66,10 @@ export function contentSecurityPolicy(config: HubConfig): string {
     'base-uri': "'none'",
     'form-action': "'none'",
     'frame-ancestors': "'none'",
+    // DOM sinks take no strings; the app's own `default` policy (src/security/trusted-types.ts)
+    // passes same-origin script URLs only, and Lit brings its `lit-html` policy for templates.
+    'require-trusted-types-for': "'script'",
+    'trusted-types': 'default lit-html',
   };
   return Object.entries(directives)
     .map(([k, v]) => `${k} ${v}`)

@@ -8,7 +8,8 @@ interface BeforeInstallPromptEvent extends Event {
 
 /**
  * The app's life as an installed PWA: registers the service worker, notices a waiting update and the
- * browser's offer to install. Dispatches `change` whenever `canInstall` or `updateReady` changes.
+ * browser's offer to install. Dispatches `change` whenever `canInstall` or `updateReady` changes, and
+ * `beforereload` when it is about to reload the page into an update.
  * An update only swaps the app's code: the token (IndexedDB), the models (their own caches) and the
  * gallery (IndexedDB) are untouched by the new service worker.
  */
@@ -50,10 +51,20 @@ export class PwaLifecycle extends EventTarget {
     }
   }
 
-  /** Activates the waiting service worker and, once it controls the page, loads the new version. */
+  /**
+   * Activates the waiting service worker and, once it controls the page, loads the new version.
+   * Dispatches `beforereload` just before, so that work in flight (downloads) can be carried over.
+   */
   applyUpdate(): void {
     // controllerchange rather than Workbox's `controlling`: the latter skips workers found by later update checks.
-    this.win.navigator.serviceWorker.addEventListener('controllerchange', () => this.win.location.reload(), { once: true });
+    this.win.navigator.serviceWorker.addEventListener(
+      'controllerchange',
+      () => {
+        this.dispatchEvent(new Event('beforereload'));
+        this.win.location.reload();
+      },
+      { once: true },
+    );
     this._wb?.messageSkipWaiting();
   }
 

@@ -42,9 +42,9 @@ test('the benchmark harness runs every stage on the oracle and writes its JSON a
   for (const f of report.figures) expect(['pass', 'miss', 'not measured']).toContain(f.verdict);
   // The stages measured what they claim: real runs, real bytes.
   const byId = new Map(report.figures.map((f) => [f.id, f]));
-  expect(byId.get(1)!.measurements).toMatchObject({ medianSessionRunMs: expect.any(Number) as number });
+  expect(byId.get(1)!.measurements).toMatchObject({ medianSessionRunMs: expect.any(Number) as unknown });
   expect(byId.get(5)!.measurements['bytes']).toBeGreaterThan(1_000_000);
-  expect(byId.get(6)!.measurements).toMatchObject({ backend: 'webgpu', readbacks: expect.any(Number) as number });
+  expect(byId.get(6)!.measurements).toMatchObject({ backend: 'webgpu', readbacks: expect.any(Number) as unknown });
   expect(byId.get(3)!.measurements['browserTrials']).toHaveLength(5);
 
   const markdown = readFileSync(written.markdown, 'utf8');

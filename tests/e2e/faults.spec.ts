@@ -4,8 +4,10 @@ import { DEMO_REPOS, DEMO_TOKENS } from '../fake-hub/fixtures.ts';
 import { createModelsFixture } from '../fake-hub/fixtures-models.ts';
 import { startFakeHub, type FakeHub } from '../fake-hub/server.ts';
 import { E2E_CDN_PORT, E2E_HUB_PORT } from './browser.ts';
-import { openSettings, saveToken, waitForServiceWorker } from './app-helpers.ts';
+import { fillGenerateForm, generateAndWait, openSettings, saveToken, waitForServiceWorker } from './app-helpers.ts';
+import { E2E_BUILD_DIR, acceptUpdate, offerUpdate, prepareNextBuild } from './app-update.ts';
 import { dumpStorage, expect, test } from './fixtures.ts';
+import { SwappableStaticServer } from './static-server.ts';
 
 /**
  * The fault sweep (issue 9): bad input, hub failures, broken downloads and hand-damaged storage,
@@ -48,32 +50,49 @@ function modelItem(page: Page, displayName: string): Locator {
     .filter({ has: page.getByRole('heading', { name: displayName, exact: true }) });
 }
 
-async function addPublic(page: Page): Promise<Locator> {
+async function addRepo(page: Page, repo: string): Promise<Locator> {
   await openModels(page);
-  await page.getByRole('textbox', { name: 'Hugging Face repo' }).fill(PUBLIC);
+  await page.getByRole('textbox', { name: 'Hugging Face repo' }).fill(repo);
   await page.getByRole('button', { name: 'Add model' }).click();
-  const item = modelItem(page, PUBLIC_NAME);
+  const item = modelItem(page, repo.split('/')[1]!);
   await expect(item).toBeVisible();
   return item;
 }
+
+const addPublic = (page: Page) => addRepo(page, PUBLIC);
 
 function repoFile(hub: FakeHub, repo: string, path: string) {
   return hub.info().repos.find((r) => r.id === repo)!.files.find((f) => f.path === path)!;
 }
 
-/** The sha256 of every file of the public repo as the service worker serves it back. */
-async function expectAllFilesVerified(page: Page, hub: FakeHub): Promise<void> {
-  const repo = hub.info().repos.find((r) => r.id === PUBLIC)!;
+/** The sha256 of every file of the (by default public) repo as the service worker serves it back. */
+async function expectAllFilesVerified(page: Page, hub: FakeHub, repoId: string = PUBLIC): Promise<void> {
+  const repo = hub.info().repos.find((r) => r.id === repoId)!;
   const commit = repo.revisions.main!;
   for (const path of ['unet/model.onnx', 'text_encoder/model.onnx', 'vae_decoder/model.onnx', 'tokenizer/vocab.json', 'tokenizer/merges.txt', 'tokenizer/tokenizer.json']) {
-    const url = `/model-files/v1/${encodeURIComponent(hub.hubUrl)}/${PUBLIC}/${commit}/${path}`;
+    const url = `/model-files/v1/${encodeURIComponent(hub.hubUrl)}/${repoId}/${commit}/${path}`;
     const served = await page.evaluate(async (u) => {
       const response = await fetch(u);
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await response.arrayBuffer()));
       return { status: response.status, sha256: [...digest].map((b) => b.toString(16).padStart(2, '0')).join('') };
     }, url);
-    expect(served, path).toEqual({ status: 200, sha256: repoFile(hub, PUBLIC, path).sha256 });
+    expect(served, path).toEqual({ status: 200, sha256: repoFile(hub, repoId, path).sha256 });
   }
+}
+
+/** Bytes stored in Cache Storage, in shards, of one file of a repo (any commit). */
+async function shardBytes(page: Page, repo: string, path: string): Promise<number> {
+  return page.evaluate(
+    async ({ name, repo, path }) => {
+      const cache = await caches.open(name);
+      let bytes = 0;
+      for (const request of await cache.keys()) {
+        if (request.url.includes(`/${repo}/`) && request.url.includes(`/${path}?shard=`)) bytes += (await (await cache.match(request))!.arrayBuffer()).byteLength;
+      }
+      return bytes;
+    },
+    { name: MODEL_CACHE, repo, path },
+  );
 }
 
 async function modelCacheKeys(page: Page): Promise<string[]> {
@@ -146,6 +165,7 @@ const FAULT_CASES: FaultCase[] = [
   { name: 'Cancel then Download again', test: `${HERE} › Cancel then Download again resumes and verifies` },
   { name: 'reload mid-download', test: `${MODELS} › a reload mid-download resumes from what was stored` },
   { name: 'two tabs downloading the same model', test: `${MODELS} › two tabs download each file once (Web Locks); other tabs follow` },
+  { name: 'a service worker update mid-download', test: `${HERE} › a service worker update mid-download: Reload runs the new version, the download goes on from its stored bytes, nothing else is lost` },
   { name: 'going offline mid-download', test: `${HERE} › going offline mid-download: a clear alert, bytes kept, Download resumes online` },
   { name: 'vault record corrupted by hand', test: `${SETTINGS} › a damaged vault record is reported, removed, and does not break the app` },
   { name: 'vault record replaced by garbage', test: `${HERE} › a vault record replaced by garbage is reported and removed` },
@@ -212,12 +232,18 @@ test.describe('Fault sweep: whoami failures', () => {
   });
 
   test('whoami that never answers: "Can\'t reach Hugging Face" after the deadline, nothing saved', async ({ page, hub }) => {
-    test.setTimeout(90_000);
+    // The page's clock (timers and AbortSignal.timeout) is Playwright's, so the app's real 20 s deadline
+    // (WHOAMI_TIMEOUT_MS in src/hub/auth.ts) passes without waiting for it; the request really hangs.
+    await page.clock.install();
     const section = await openSettings(page);
     hub.addFault({ path: '/api/whoami-v2', fault: { kind: 'delay', ms: 120_000 } });
     await saveToken(section, DEMO_TOKENS.aliceRead);
     await expect(section.getByRole('status')).toHaveText('Checking authentication…');
-    await expect(section.getByRole('status')).toHaveText("⚠ Can't reach Hugging Face", { timeout: 40_000 });
+    await expect.poll(() => whoamiGets(hub).length).toBe(1);
+    await page.clock.fastForward(17_000);
+    await expect(section.getByRole('status')).toHaveText('Checking authentication…');
+    await page.clock.fastForward(4_000);
+    await expect(section.getByRole('status')).toHaveText("⚠ Can't reach Hugging Face");
     await expect(section.getByRole('alert')).toContainText('not saved');
     await expect(section.getByRole('button', { name: 'Save token' })).toBeEnabled();
     await expectNoTokenStored(page);
@@ -346,6 +372,69 @@ test.describe('Fault sweep: downloads', () => {
     expect(fileGetsAfter.filter((r) => !r.url.endsWith('/tokenizer/tokenizer.json') && !r.url.split('?')[0]!.endsWith(`/${sha256}`))).toEqual([]);
     expect(await modelCacheKeys(page)).toContain(removed);
     await expectAllFilesVerified(page, hub);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// A new version of the app deployed while a model downloads
+
+test.describe('Fault sweep: app update', () => {
+  test('a service worker update mid-download: Reload runs the new version, the download goes on from its stored bytes, nothing else is lost', async ({ page, hub }) => {
+    test.setTimeout(240_000);
+    const next = await prepareNextBuild();
+    const server = await SwappableStaticServer.start(E2E_BUILD_DIR);
+    try {
+      await page.goto(server.url);
+      await waitForServiceWorker(page);
+      // What the update must keep: a token, another downloaded model and a picture in the gallery.
+      const section = await openSettings(page);
+      await saveToken(section, DEMO_TOKENS.aliceRead);
+      await expect(section.getByRole('status')).toHaveText('✓ Logged in as: alice');
+      const other = await addRepo(page, DEMO_REPOS.private);
+      await other.getByRole('button', { name: 'Download' }).click();
+      await expect(other).toContainText('Ready offline', { timeout: 30_000 });
+      await page.getByRole('tab', { name: 'Generate' }).click();
+      await fillGenerateForm(page, { prompt: 'a black circle on a white background', steps: 1, size: '128x128' });
+      await generateAndWait(page);
+
+      // The public model, slowed so that it is still downloading when the update is accepted.
+      const throttle = hub.addFault({ repo: PUBLIC, file: 'tokenizer/tokenizer.json', origin: 'cdn', fault: { kind: 'throttle', bytesPerSecond: 64_000 }, count: 'always' });
+      const item = await addPublic(page);
+      await item.getByRole('button', { name: 'Download' }).click();
+      await expect.poll(() => shardBytes(page, PUBLIC, 'tokenizer/tokenizer.json'), { timeout: 30_000 }).toBeGreaterThan(0);
+      const prompt = await offerUpdate(page, server, next);
+      await expect(page.getByRole('progressbar', { name: `Downloading ${PUBLIC_NAME}` })).toBeVisible();
+      const storedBefore = await shardBytes(page, PUBLIC, 'tokenizer/tokenizer.json');
+      const { size } = repoFile(hub, PUBLIC, 'tokenizer/tokenizer.json');
+      expect(storedBefore).toBeLessThan(size);
+      hub.clearRequests();
+      await acceptUpdate(page, prompt);
+      hub.removeFault(throttle.id);
+
+      // Version 2 carries the download on without being asked again, from the bytes stored before.
+      await openModels(page);
+      await expect(item).toContainText('Ready offline', { timeout: 60_000 });
+      const resumed = hub.requests.filter((r) => r.method === 'GET' && r.served === 'hub' && r.url.startsWith(`/${PUBLIC}/resolve/`) && r.url.endsWith('/tokenizer/tokenizer.json'));
+      expect(resumed.length).toBeGreaterThan(0);
+      for (const request of resumed) {
+        const start = Number(/^bytes=(\d+)-$/.exec(request.range ?? '')?.[1] ?? 0);
+        expect(start, `tokenizer.json fetched again with Range ${request.range}`).toBeGreaterThanOrEqual(storedBefore);
+      }
+      await expectAllFilesVerified(page, hub);
+
+      // Nothing else was lost: the other model, the bundled demo, the token and the gallery.
+      await expect(other).toContainText('Ready offline');
+      await expect(modelItem(page, 'Shapes demo')).toContainText('Ready offline');
+      await expectAllFilesVerified(page, hub, DEMO_REPOS.private);
+      await page.getByRole('tab', { name: 'Settings' }).click();
+      await expect(page.getByRole('region', { name: 'Hugging Face authentication' }).getByRole('status')).toHaveText('✓ Logged in as: alice');
+      await page.getByRole('tab', { name: 'Gallery' }).click();
+      await expect(page.getByRole('list', { name: 'Gallery' }).getByRole('img', { name: 'a black circle on a white background' })).toBeVisible();
+    } finally {
+      await page.close();
+      await server.close();
+      await next.remove();
+    }
   });
 });
 

@@ -1,14 +1,14 @@
 import { chromium, type Page } from '@playwright/test';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DEMO_REPOS, DEMO_TOKENS } from '../fake-hub/fixtures.ts';
 import { COLOURS, expectColour, fillGenerateForm, generateAndWait, resultPixels, waitForServiceWorker } from './app-helpers.ts';
+import { E2E_BUILD_DIR, acceptUpdate, offerUpdate, prepareNextBuild } from './app-update.ts';
 import { E2E_APP_PORT, chromiumLaunchOptions } from './browser.ts';
 import { expect, test } from './fixtures.ts';
 import { SwappableStaticServer } from './static-server.ts';
 
-const BUILD_DIR = resolve(`build/e2e-dist-${E2E_APP_PORT}`);
 const REPO_NAME = DEMO_REPOS.public.split('/')[1]!;
 
 async function logIn(page: Page): Promise<void> {
@@ -71,16 +71,8 @@ test('full offline path: download from the hub, stop the hub, go offline, reload
 test('an update is offered with "A new version is ready"; Reload runs it and keeps token, models and gallery', async ({ hub }) => {
   void hub;
   // Version 2 of the app: the same build with a changed page, as a deploy would bring.
-  const v2 = await mkdtemp(join(tmpdir(), 'local-sd-v2-'));
-  await cp(BUILD_DIR, v2, { recursive: true });
-  const html = await readFile(join(v2, 'index.html'), 'utf8');
-  await writeFile(join(v2, 'index.html'), html.replace('<head>', '<head>\n    <meta name="local-sd-build" content="v2" />'));
-  const sw = await readFile(join(v2, 'sw.js'), 'utf8');
-  const changed = sw.replace(/"revision":"[0-9a-f]+","url":"index\.html"/, '"revision":"v2","url":"index.html"');
-  expect(changed).not.toBe(sw);
-  await writeFile(join(v2, 'sw.js'), changed);
-
-  const server = await SwappableStaticServer.start(BUILD_DIR);
+  const v2 = await prepareNextBuild();
+  const server = await SwappableStaticServer.start(E2E_BUILD_DIR);
   const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     const page = await browser.newPage();
@@ -92,12 +84,7 @@ test('an update is offered with "A new version is ready"; Reload runs it and kee
     await fillGenerateForm(page, { prompt: 'a black circle on a white background', steps: 1, size: '128x128' });
     await generateAndWait(page);
 
-    server.deploy(v2);
-    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
-    const prompt = page.getByRole('status').filter({ hasText: 'A new version is ready' });
-    await expect(prompt).toBeVisible({ timeout: 60_000 });
-    await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'Reload' }).click()]);
-    await expect(page.locator('meta[name="local-sd-build"]')).toHaveAttribute('content', 'v2');
+    await acceptUpdate(page, await offerUpdate(page, server, v2));
 
     await page.getByRole('tab', { name: 'Settings' }).click();
     await expect(page.getByRole('region', { name: 'Hugging Face authentication' }).getByRole('status')).toHaveText(/^✓ Logged in as: alice/);
@@ -109,6 +96,6 @@ test('an update is offered with "A new version is ready"; Reload runs it and kee
   } finally {
     await browser.close();
     await server.close();
-    await rm(v2, { recursive: true, force: true });
+    await v2.remove();
   }
 });

@@ -89,30 +89,47 @@ test.describe('Content-Security-Policy', () => {
         expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
       }
       await listenForViolations(page);
-      const outcome = await page.evaluate(() => {
-        const script = document.createElement('script');
-        script.textContent = 'window.injectedRan = true;';
-        document.body.append(script);
-        const img = document.createElement('img');
-        img.setAttribute('onerror', 'window.handlerRan = true');
-        img.src = 'data:image/png;base64,AAAA';
-        document.body.append(img);
+      const outcome = await page.evaluate(async () => {
+        const attempts: Record<string, string> = {};
+        const attempt = (name: string, inject: () => void) => {
+          try {
+            inject();
+            attempts[name] = 'done';
+          } catch (error) {
+            attempts[name] = (error as Error).name;
+          }
+        };
+        const w = window as unknown as { injected?: string };
+        attempt('html', () => document.body.insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.injected = \'html\'">'));
+        attempt('script text', () => {
+          const script = document.createElement('script');
+          script.textContent = "window.injected = 'script text'";
+          document.body.append(script);
+        });
+        attempt('script text node', () => {
+          const script = document.createElement('script');
+          script.append(document.createTextNode("window.injected = 'script text node'"));
+          document.body.append(script);
+        });
+        attempt('handler', () => {
+          const img = document.createElement('img');
+          img.setAttribute('onerror', "window.injected = 'handler'");
+          img.src = 'data:image/png;base64,AAAA';
+          document.body.append(img);
+        });
         // Later, outside DevTools' evaluation (which may eval regardless of the page's policy).
-        return new Promise<{ evalError: string }>((resolve) =>
-          setTimeout(() => {
-            try {
-              (0, eval)('1 + 1');
-              resolve({ evalError: '' });
-            } catch (error) {
-              resolve({ evalError: (error as Error).name });
-            }
-          }, 0),
-        );
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        attempt('eval', () => (0, eval)("window.injected = 'eval'"));
+        // Let anything that slipped through run before looking.
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+        return { attempts, injected: w.injected ?? null };
       });
-      await expect.poll(async () => (await violations(page)).map((v) => v.directive).sort()).toEqual(['script-src', 'script-src-attr', 'script-src-elem']);
-      expect(outcome.evalError).toBe('EvalError');
-      expect(await page.evaluate(() => (window as unknown as { injectedRan?: boolean }).injectedRan)).toBeUndefined();
-      expect(await page.evaluate(() => (window as unknown as { handlerRan?: boolean }).handlerRan)).toBeUndefined();
+      // Trusted Types refuse the strings at the sink; eval is refused by script-src as well.
+      expect(outcome.attempts).toEqual({ html: 'TypeError', 'script text': 'TypeError', 'script text node': 'done', handler: 'TypeError', eval: 'EvalError' });
+      expect(outcome.injected).toBeNull();
+      await expect
+        .poll(async () => (await violations(page)).filter((v) => v.directive === 'require-trusted-types-for').map((v) => v.sample.split('|')[0]))
+        .toEqual(expect.arrayContaining(['Element insertAdjacentHTML', 'HTMLScriptElement textContent', 'Element onerror', 'eval']));
       for (const v of await violations(page)) expect(v.disposition).toBe('enforce');
       // The app still works after the attempt.
       await expect(page.getByRole('tab', { name: 'Generate' })).toBeVisible();
@@ -132,22 +149,23 @@ test.describe('Content-Security-Policy', () => {
       } catch (error) {
         fetchError = (error as Error).name;
       }
-      const script = document.createElement('script');
-      script.src = `${url}.js`;
-      const scriptFailed = new Promise<boolean>((resolve) => {
-        script.onerror = () => resolve(true);
-        script.onload = () => resolve(false);
-      });
-      document.head.append(script);
-      return { fetchError, scriptFailed: await scriptFailed };
+      // A foreign script URL never reaches the element: the Trusted Types default policy refuses it.
+      let scriptError = '';
+      try {
+        const script = document.createElement('script');
+        script.src = `${url}.js`;
+        document.head.append(script);
+      } catch (error) {
+        scriptError = `${(error as Error).name}: ${(error as Error).message}`;
+      }
+      return { fetchError, scriptError };
     }, FOREIGN_URL);
     expect(outcome.fetchError).toBe('TypeError');
-    expect(outcome.scriptFailed).toBe(true);
-    await expect.poll(async () => (await violations(page)).map((v) => `${v.directive} ${v.blockedURI}`).sort()).toEqual(
-      expect.arrayContaining([`connect-src ${FOREIGN_URL}`, `script-src-elem ${FOREIGN_URL}.js`]),
-    );
-    // Chromium announces the script request, then cancels it for the policy before any DNS lookup.
+    expect(outcome.scriptError).toBe("UntrustedScriptUrlError: Refused a script from https://attacker.example: only this app's own scripts may run.");
+    await expect.poll(async () => (await violations(page)).map((v) => `${v.directive} ${v.blockedURI}`)).toContain(`connect-src ${FOREIGN_URL}`);
+    // Chromium announces the fetch, then cancels it for the policy before any DNS lookup; the script is never requested.
     const foreign = requests.filter((r) => r.url.startsWith('https://attacker.example')).map((r) => r.url);
+    expect(foreign).not.toContain(`${FOREIGN_URL}.js`);
     await expect.poll(() => failures.filter((f) => f.startsWith('https://attacker.example'))).toEqual(foreign.map((url) => `${url} csp`));
   });
 
@@ -166,8 +184,32 @@ test.describe('Content-Security-Policy', () => {
         return `threw ${(error as Error).name}`;
       }
     }, FOREIGN_URL);
-    expect(outcome).not.toBe('sent');
-    await expect.poll(async () => (await violations(page)).map((v) => v.directive)).toContain('worker-src');
+    // Refused twice over: the Trusted Types policy takes no blob: script URL, and worker-src is 'self'.
+    expect(outcome).toBe('threw UntrustedScriptUrlError');
+  });
+
+  test('Trusted Types: injected code cannot make its own policy, and the default policy refuses blob: script URLs', async ({ page, hub: _hub }) => {
+    await page.goto('/');
+    await listenForViolations(page);
+    // Only the 'default' (ours) and 'lit-html' policies may exist; both are taken by the time the page runs.
+    const outcome = await page.evaluate(() => {
+      const factory = (window as unknown as { trustedTypes: { defaultPolicy: { createScriptURL(input: string): unknown } | null; createPolicy(name: string, rules: object): unknown } }).trustedTypes;
+      let policy = '';
+      try {
+        factory.defaultPolicy!.createScriptURL(URL.createObjectURL(new Blob(['postMessage(1)'])));
+      } catch (error) {
+        policy = (error as Error).name;
+      }
+      let extraPolicy = '';
+      try {
+        factory.createPolicy('attacker', { createScriptURL: (input: string) => input });
+      } catch (error) {
+        extraPolicy = (error as Error).name;
+      }
+      return { policy, extraPolicy };
+    });
+    expect(outcome).toEqual({ policy: 'UntrustedScriptUrlError', extraPolicy: 'TypeError' });
+    await expect.poll(async () => (await violations(page)).map((v) => v.directive)).toContain('trusted-types');
   });
 });
 
