@@ -537,6 +537,8 @@ function tuningTrialsFor(shape: { latentSize: number; sequence: number }): Tunin
     { label: 'free-dimension overrides (height, width, sequence)', tuning: { freeDimensionOverrides: { height: shape.latentSize, width: shape.latentSize, sequence: shape.sequence } } },
     { label: 'CPU memory arena off', tuning: { enableCpuMemArena: false } },
     { label: 'weight pre-packing off', tuning: { extra: { 'session.disable_prepacking': '1' } } },
+    // Idle pool threads spin before sleeping; on 2 cores shared with the page and the GPU process that may cost more than it saves.
+    { label: 'thread spinning off', tuning: { extra: { 'session.intra_op.allow_spinning': '0' } } },
   ];
 }
 

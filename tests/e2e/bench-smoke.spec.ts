@@ -45,7 +45,7 @@ test('the benchmark harness runs every stage on the oracle and writes its JSON a
   expect(byId.get(1)!.measurements).toMatchObject({ medianSessionRunMs: expect.any(Number) as unknown });
   expect(byId.get(5)!.measurements['bytes']).toBeGreaterThan(1_000_000);
   expect(byId.get(6)!.measurements).toMatchObject({ backend: 'webgpu', readbacks: expect.any(Number) as unknown });
-  expect(byId.get(3)!.measurements['browserTrials']).toHaveLength(5);
+  expect(byId.get(3)!.measurements['browserTrials']).toHaveLength(6);
 
   const markdown = readFileSync(written.markdown, 'utf8');
   expect(markdown).toContain('| # | Figure | Ratio | Goal | Result | Definition |');
