@@ -1,6 +1,7 @@
 // Builds the models the app serves: the Shapes oracle (fp32 + fp16, and v-prediction) with its CLIP
-// tokenizer into public/models/, each folder with a manifest.json of sizes and sha256 sums; and, on
-// request, the random-weight benchmark models into build/bench-models/<config>/.
+// tokenizer into public/models/, each folder with a manifest.json of sizes and sha256 sums; the
+// device loop's step graphs into src/pipeline/step-graphs.generated.ts (committed; rewritten only
+// when they change); and, on request, the random-weight benchmark models into build/bench-models/<config>/.
 //
 //   npm run build:models [-- --out DIR] [--force]
 //   npm run build:models -- --bench [--config small|full] [--out DIR]
@@ -11,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { validateModel } from './onnx/validate-model.ts';
 import { BENCH_CONFIGS, benchModels, type BenchConfigName } from './models/bench.ts';
 import { ORACLE_VARIANTS, markerTokenIds, oracleFolderFiles, oracleModelIndex, oracleSchedulerConfig } from './models/oracle.ts';
+import { writeStepGraphsModule } from './models/step-graphs.ts';
 import { clipTokenizerFiles } from './tokenizer/build-clip.ts';
 import { CLIP_MERGES_FILE, clipVocabulary, readClipMerges, repoRoot, sharedDir } from './tokenizer/clip-vocabulary.ts';
 
@@ -243,6 +245,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const folders = await buildOracleModels({ outDir: commandLine.outDir, force: commandLine.force, log });
   log(`oracle models: ${formatBytes(folders.reduce((sum, folder) => sum + folder.totalBytes, 0))} in ${dirname(folders[0].dir)}`);
+  await writeStepGraphsModule(log);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

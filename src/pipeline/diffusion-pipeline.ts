@@ -5,11 +5,22 @@
  * Runtime-agnostic (see runtime.ts): the worker runs it on onnxruntime-web, the unit tests on
  * onnxruntime-node against the Shapes oracle, whose exact pictures make any slip visible.
  *
- * On WebGPU the text embeddings stay on the GPU from the text encoder to every UNet run; the UNet
- * output comes back once per run (the schedulers are JS) and the image once. Every GPU → CPU copy
- * is counted in the result's `readbacks`.
+ * On WebGPU the latents stay on the GPU for the whole loop ("device loop"): each step runs three
+ * sessions, "scale and cast" (latents → the UNet's sample) → UNet → "sampler step" (guidance and
+ * the scheduler's step as scalars, Scheduler.coefficients), so only the image and each live
+ * preview come back. Elsewhere, or when the step graphs cannot be made, the schedulers run in JS
+ * on CPU copies ("host loop"). Every GPU → CPU copy is counted in the result's `readbacks`.
  */
 import { ClipTokenizer } from './clip-tokenizer.ts';
+import {
+  SAMPLER_STEP_INPUTS,
+  SAMPLER_STEP_OUTPUTS,
+  SCALE_CAST_INPUTS,
+  SCALE_CAST_OUTPUT,
+  StepGraphSessions,
+  samplerStepScalars,
+  type DeviceStepPlan,
+} from './device-steps.ts';
 import {
   GenerationCancelledError,
   InferenceError,
@@ -35,7 +46,8 @@ import {
 } from './part-interfaces.ts';
 import { MAX_SEED, NormalStream, randomNormal } from './random.ts';
 import type { OnnxRuntime, RuntimeSession, RuntimeTensor, TensorData } from './runtime.ts';
-import { createScheduler, isSchedulerName, parseSchedulerConfig, type SchedulerConfig, type SchedulerName } from './schedulers/index.ts';
+import { createScheduler, isSchedulerName, parseSchedulerConfig, type Scheduler, type SchedulerConfig, type SchedulerName } from './schedulers/index.ts';
+import type { GuidanceLayout } from './step-graph-spec.ts';
 
 export interface GenerateParams {
   readonly prompt: string;
@@ -99,7 +111,11 @@ export interface GenerateStats {
   readonly liveTensors: number;
   /** FNV-1a of the initial latents' bytes: equal for equal seed, size and model on every backend. */
   readonly initialLatentDigest: string;
+  /** Where the denoising loop kept the latents: on the device (WebGPU), or in JS. */
+  readonly latents: LatentsLocation;
 }
+
+export type LatentsLocation = 'device' | 'host';
 
 export interface GenerateResult {
   /** width × height × 4 bytes, ready for `new ImageData(rgba, width, height)`. */
@@ -120,6 +136,11 @@ export interface PipelineLoadOptions {
   /** Defaults to the global fetch; tests pass one that reads files. */
   readonly fetch?: FetchLike;
   readonly onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Keep the latents on the device for the whole denoising loop (step graphs on the runtime).
+   * Default: on WebGPU only, where it saves a readback per step; tests force it on the CPU.
+   */
+  readonly latentsOnDevice?: boolean;
 }
 
 interface Parts {
@@ -134,6 +155,9 @@ const MAX_SIDE = 2048;
 
 export class DiffusionPipeline {
   private released = false;
+  private readonly stepGraphs: StepGraphSessions;
+  /** Why the device loop is off for this pipeline, once it failed to set up; null while it may run. */
+  private deviceLoopUnavailable: string | null = null;
 
   private constructor(
     readonly model: PipelineModel,
@@ -145,7 +169,10 @@ export class DiffusionPipeline {
     readonly textEncoderIo: TextEncoderInterface,
     readonly unetIo: UnetInterface,
     readonly vaeIo: VaeDecoderInterface,
-  ) {}
+    private readonly latentsOnDevice: boolean,
+  ) {
+    this.stepGraphs = new StepGraphSessions(runtime);
+  }
 
   /**
    * Fetches the variant's files and creates the three sessions. Throws ModelFileError,
@@ -179,7 +206,8 @@ export class DiffusionPipeline {
         padTokenId: model.tokenizer.padTokenId,
         sequenceLength: textEncoderIo.sequenceLength ?? undefined,
       });
-      return new DiffusionPipeline(model, variant, runtime, sessions, tokenizer, schedulerConfig, textEncoderIo, unetIo, vaeIo);
+      const latentsOnDevice = options.latentsOnDevice ?? runtime.backend === 'webgpu';
+      return new DiffusionPipeline(model, variant, runtime, sessions, tokenizer, schedulerConfig, textEncoderIo, unetIo, vaeIo, latentsOnDevice);
     } catch (error) {
       await Promise.allSettled(Object.values(created).map((s) => s.release()));
       throw error;
@@ -188,6 +216,11 @@ export class DiffusionPipeline {
 
   get backend(): string {
     return this.runtime.backend;
+  }
+
+  /** Why the device loop is off for this pipeline after it failed to set up; null otherwise. */
+  get deviceLoopProblem(): string | null {
+    return this.deviceLoopUnavailable;
   }
 
   /** The runtime's books: tensors alive and readbacks so far. */
@@ -199,7 +232,7 @@ export class DiffusionPipeline {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await Promise.allSettled(Object.values(this.sessions).map((s: RuntimeSession) => s.release()));
+    await Promise.allSettled([...Object.values(this.sessions).map((s: RuntimeSession) => s.release()), this.stepGraphs.release()]);
   }
 
   /**
@@ -208,7 +241,7 @@ export class DiffusionPipeline {
    */
   async generate(params: GenerateParams, callbacks: GenerateCallbacks = {}): Promise<GenerateResult> {
     if (this.released) throw new ModelLoadError('This pipeline was released; load the model again.');
-    const { signal, onProgress, onPreview } = callbacks;
+    const { signal } = callbacks;
     const p = this.checkParams(params);
     const started = performance.now();
     const readbacksBefore = this.runtime.counters.readbacks;
@@ -231,7 +264,6 @@ export class DiffusionPipeline {
       else if (!guidanceOn) mode = 'off';
       else mode = io.batch === 1 ? 'two-pass' : 'batched';
       const guidanceScale = mode === 'batched' || mode === 'two-pass' ? Math.max(p.guidance, 1) : 1;
-      const batch = mode === 'batched' ? 2 : 1;
 
       const textStarted = performance.now();
       const conditioning = await this.encodeText(p.prompt, mode === 'off' || mode === 'embedded' ? null : p.negativePrompt, mode, scope);
@@ -240,52 +272,35 @@ export class DiffusionPipeline {
 
       const initialNoise = randomNormal(p.seed, latentSize, 0);
       const initialLatentDigest = fnv1a(initialNoise);
-      let latents: Float32Array = initialNoise.map((v) => v * scheduler.initNoiseSigma);
-      const stepNoise = new NormalStream(p.seed, 1);
-      const noiseSource = () => stepNoise.next(latentSize);
       const timestepCond = io.timestepCond ? scope.tensor(io.timestepCond.type, guidanceEmbedding(p.guidance, io.timestepCond.shape?.[1] ?? 256), [1, io.timestepCond.shape?.[1] ?? 256]) : null;
-      const latentDims = [batch, 4, latentHeight, latentWidth];
-      const previewEvery = params.previewEvery ?? 2;
+      const loop: DenoiseLoop = {
+        scheduler,
+        steps: p.steps,
+        mode,
+        guidanceScale,
+        conditioning,
+        timestepCond,
+        latents: initialNoise.map((v) => v * scheduler.initNoiseSigma),
+        latentHeight,
+        latentWidth,
+        noise: new NormalStream(p.seed, 1),
+        previewEvery: params.previewEvery ?? 2,
+        callbacks,
+        started,
+        scope,
+      };
+      const plan = await this.devicePlan(mode);
+      throwIfAborted(signal, 'Generation cancelled.');
 
       const unetStarted = performance.now();
-      let unetRuns = 0;
-      for (let i = 0; i < p.steps; i++) {
-        // ORT's WASM runs can resolve without ever leaving the microtask queue, which would keep
-        // a worker from seeing the abort message until the loop ends: let pending tasks run.
-        if (signal) await yieldToEventLoop();
-        throwIfAborted(signal, 'Generation cancelled.');
-        const modelInput = scheduler.scaleModelInput(latents, i);
-        const timestep = scheduler.timesteps[i];
-        let guided: Float32Array;
-        if (mode === 'two-pass') {
-          const uncond = await this.runUnet(modelInput, latentDims, timestep, conditioning.uncond!, timestepCond, scope, i);
-          throwIfAborted(signal, 'Generation cancelled.');
-          const cond = await this.runUnet(modelInput, latentDims, timestep, conditioning.cond, timestepCond, scope, i);
-          unetRuns += 2;
-          guided = combineGuidance(uncond, cond, guidanceScale);
-        } else if (mode === 'batched') {
-          const both = await this.runUnet(concat(modelInput, modelInput), latentDims, timestep, conditioning.cond, timestepCond, scope, i);
-          unetRuns += 1;
-          guided = combineGuidance(both.subarray(0, latentSize), both.subarray(latentSize), guidanceScale);
-        } else {
-          guided = await this.runUnet(modelInput, latentDims, timestep, conditioning.cond, timestepCond, scope, i);
-          unetRuns += 1;
-        }
-        const previous = latents;
-        latents = scheduler.step(guided, i, previous, noiseSource);
-        onProgress?.({ step: i + 1, total: p.steps, elapsedMs: performance.now() - started });
-        if (onPreview && previewEvery > 0 && (i + 1) % previewEvery === 0 && i + 1 < p.steps) {
-          const x0 = scheduler.predictOriginal(guided, i, previous);
-          const rgba = latentPreviewRgba(x0, latentWidth, latentHeight, this.model.latentPreview, this.model.vaeScalingFactor);
-          onPreview({ step: i + 1, total: p.steps, width: latentWidth, height: latentHeight, rgba });
-        }
-      }
+      const denoised = plan ? await this.denoiseOnDevice(plan, loop) : await this.denoiseOnHost(loop);
       const unetMs = performance.now() - unetStarted;
       throwIfAborted(signal, 'Generation cancelled.');
 
       const vaeStarted = performance.now();
-      const rgba = await this.decode(latents, latentHeight, latentWidth, scope);
+      const rgba = await this.decode(denoised.latents, plan, latentHeight, latentWidth, scope);
       const vaeMs = performance.now() - vaeStarted;
+      const unetRuns = denoised.unetRuns;
       scope.disposeAll();
       const totalMs = performance.now() - started;
       return {
@@ -302,6 +317,7 @@ export class DiffusionPipeline {
           unetRuns,
           liveTensors: this.runtime.counters.liveTensors,
           initialLatentDigest,
+          latents: plan ? 'device' : 'host',
         },
       };
     } finally {
@@ -383,28 +399,181 @@ export class DiffusionPipeline {
     return scope.tensor(want, await this.readFloats(tensor), tensor.dims);
   }
 
+  /**
+   * The loop the schedulers run in JS: each step uploads the model input and reads the UNet's
+   * output back (CPU tensors on WASM, so nothing is copied there).
+   */
+  private async denoiseOnHost(loop: DenoiseLoop): Promise<{ latents: Float32Array; unetRuns: number }> {
+    const { scheduler, mode, conditioning, timestepCond, scope } = loop;
+    const { signal, onProgress } = loop.callbacks;
+    const latentSize = loop.latents.length;
+    const latentDims = [1, 4, loop.latentHeight, loop.latentWidth];
+    const noiseSource = () => loop.noise.next(latentSize);
+    let latents = loop.latents;
+    let unetRuns = 0;
+    for (let i = 0; i < loop.steps; i++) {
+      // ORT's WASM runs can resolve without ever leaving the microtask queue, which would keep
+      // a worker from seeing the abort message until the loop ends: let pending tasks run.
+      if (signal) await yieldToEventLoop();
+      throwIfAborted(signal, 'Generation cancelled.');
+      const modelInput = scheduler.scaleModelInput(latents, i);
+      const timestep = scheduler.timesteps[i];
+      let guided: Float32Array;
+      if (mode === 'two-pass') {
+        const sample = scope.tensor(this.unetIo.sample.type, modelInput, latentDims);
+        const uncond = await this.readUnet(sample, timestep, conditioning.uncond!, timestepCond, scope, i);
+        throwIfAborted(signal, 'Generation cancelled.');
+        const cond = await this.readUnet(sample, timestep, conditioning.cond, timestepCond, scope, i);
+        scope.dispose(sample);
+        unetRuns += 2;
+        guided = combineGuidance(uncond, cond, loop.guidanceScale);
+      } else if (mode === 'batched') {
+        const sample = scope.tensor(this.unetIo.sample.type, concat(modelInput, modelInput), [2, ...latentDims.slice(1)]);
+        const both = await this.readUnet(sample, timestep, conditioning.cond, timestepCond, scope, i);
+        scope.dispose(sample);
+        unetRuns += 1;
+        guided = combineGuidance(both.subarray(0, latentSize), both.subarray(latentSize), loop.guidanceScale);
+      } else {
+        const sample = scope.tensor(this.unetIo.sample.type, modelInput, latentDims);
+        guided = await this.readUnet(sample, timestep, conditioning.cond, timestepCond, scope, i);
+        scope.dispose(sample);
+        unetRuns += 1;
+      }
+      const previous = latents;
+      latents = scheduler.step(guided, i, previous, noiseSource);
+      onProgress?.({ step: i + 1, total: loop.steps, elapsedMs: performance.now() - loop.started });
+      if (isPreviewStep(loop, i)) this.emitPreview(loop, i, scheduler.predictOriginal(guided, i, previous));
+    }
+    return { latents, unetRuns };
+  }
+
+  /**
+   * The device loop: the latents, the previous x0 and every model output stay runtime tensors.
+   * Per step it uploads the step's scalars, the timestep and (only when the sampler draws it)
+   * fresh noise, and reads back only a preview, on preview steps.
+   */
+  private async denoiseOnDevice(plan: DeviceStepPlan, loop: DenoiseLoop): Promise<{ latents: RuntimeTensor; unetRuns: number }> {
+    const { scheduler, mode, conditioning, timestepCond, scope } = loop;
+    const { signal, onProgress } = loop.callbacks;
+    const latentSize = loop.latents.length;
+    const dims = [1, 4, loop.latentHeight, loop.latentWidth];
+    const guidance = plan.layout === 'single' ? null : loop.guidanceScale;
+
+    const initial = scope.tensor('float32', loop.latents, dims);
+    let x = await this.scaleOnDevice(plan.latents, initial, 1, scope);
+    scope.dispose(initial);
+    const zeros = await this.scaleOnDevice(plan.latents, x, 0, scope);
+    let x0Previous = zeros;
+    let unetRuns = 0;
+    for (let i = 0; i < loop.steps; i++) {
+      if (signal) await yieldToEventLoop();
+      throwIfAborted(signal, 'Generation cancelled.');
+      const k = scheduler.coefficients(i);
+      const timestep = scheduler.timesteps[i];
+      const sample = await this.scaleOnDevice(plan.unetInput, x, k.inputScale, scope, i);
+      const unetOutputs: Record<string, RuntimeTensor> = {};
+      if (mode === 'two-pass') {
+        unetOutputs[SAMPLER_STEP_INPUTS.uncond] = await this.runUnet(sample, timestep, conditioning.uncond!, timestepCond, scope, i);
+        throwIfAborted(signal, 'Generation cancelled.');
+        unetOutputs[SAMPLER_STEP_INPUTS.cond] = await this.runUnet(sample, timestep, conditioning.cond, timestepCond, scope, i);
+        unetRuns += 2;
+      } else {
+        unetOutputs[SAMPLER_STEP_INPUTS.modelOutput] = await this.runUnet(sample, timestep, conditioning.cond, timestepCond, scope, i);
+        unetRuns += 1;
+      }
+      scope.dispose(sample);
+      throwIfAborted(signal, 'Generation cancelled.');
+
+      // Noise is drawn exactly when step() would draw it, so a seed gives the same image either way.
+      const noise = k.e !== 0 ? scope.tensor('float32', loop.noise.next(latentSize), dims) : zeros;
+      const scalars: Record<string, RuntimeTensor> = {};
+      for (const [name, value] of Object.entries(samplerStepScalars(k, guidance))) scalars[name] = scope.tensor('float32', Float32Array.of(value), []);
+      const feeds = { ...scalars, ...unetOutputs, [SAMPLER_STEP_INPUTS.x]: x, [SAMPLER_STEP_INPUTS.x0Previous]: x0Previous, [SAMPLER_STEP_INPUTS.noise]: noise };
+      const outputs = await this.runSession(plan.samplerStep, 'sampler step', feeds, scope, i);
+      for (const tensor of [...Object.values(scalars), ...Object.values(unetOutputs), x]) scope.dispose(tensor);
+      if (noise !== zeros) scope.dispose(noise);
+      if (x0Previous !== zeros) scope.dispose(x0Previous);
+      x = outputs[SAMPLER_STEP_OUTPUTS.next];
+      x0Previous = outputs[SAMPLER_STEP_OUTPUTS.x0];
+      const preview = outputs[SAMPLER_STEP_OUTPUTS.preview];
+
+      onProgress?.({ step: i + 1, total: loop.steps, elapsedMs: performance.now() - loop.started });
+      if (isPreviewStep(loop, i)) this.emitPreview(loop, i, await this.readFloats(preview));
+      scope.dispose(preview);
+    }
+    if (x0Previous !== zeros) scope.dispose(x0Previous);
+    scope.dispose(zeros);
+    return { latents: x, unetRuns };
+  }
+
+  /** The sessions of the device loop for this guidance mode, or null to run the host loop. */
+  private async devicePlan(mode: GuidanceMode): Promise<DeviceStepPlan | null> {
+    if (!this.latentsOnDevice || this.deviceLoopUnavailable !== null) return null;
+    const layout: GuidanceLayout = mode === 'batched' ? 'batched' : mode === 'two-pass' ? 'pair' : 'single';
+    try {
+      return await this.stepGraphs.plan({
+        layout,
+        unetOutputType: this.unetIo.outputType,
+        unetSampleType: this.unetIo.sample.type,
+        unetBatch: mode === 'batched' ? 2 : 1,
+        vaeInputType: this.vaeIo.latentSample.type,
+      });
+    } catch (error) {
+      // Not worth failing a generation over: the host loop does the same work, with readbacks.
+      this.deviceLoopUnavailable = messageOf(error);
+      return null;
+    }
+  }
+
+  /** "Scale and cast": factor · latents, as the session's output type and batch (owned by `scope`). */
+  private async scaleOnDevice(session: RuntimeSession, latents: RuntimeTensor, factor: number, scope: TensorScope, stepIndex?: number): Promise<RuntimeTensor> {
+    const k = scope.tensor('float32', Float32Array.of(factor), []);
+    const outputs = await this.runSession(session, 'latent scaling', { [SCALE_CAST_INPUTS.x]: latents, [SCALE_CAST_INPUTS.factor]: k }, scope, stepIndex);
+    scope.dispose(k);
+    return outputs[SCALE_CAST_OUTPUT];
+  }
+
+  private emitPreview(loop: DenoiseLoop, stepIndex: number, x0: Float32Array): void {
+    const { latentWidth: width, latentHeight: height } = loop;
+    const rgba = latentPreviewRgba(x0, width, height, this.model.latentPreview, this.model.vaeScalingFactor);
+    loop.callbacks.onPreview?.({ step: stepIndex + 1, total: loop.steps, width, height, rgba });
+  }
+
+  /** One UNet run on `sample` (the UNet's type and batch); its output, owned by `scope`. */
   private async runUnet(
-    modelInput: Float32Array,
-    dims: readonly number[],
+    sample: RuntimeTensor,
+    timestep: number,
+    hidden: RuntimeTensor,
+    timestepCond: RuntimeTensor | null,
+    scope: TensorScope,
+    stepIndex: number,
+  ): Promise<RuntimeTensor> {
+    const io = this.unetIo;
+    const timestepTensor = this.timestepTensor(timestep, sample.dims[0], scope);
+    const feeds: Record<string, RuntimeTensor> = {
+      [io.sample.name]: sample,
+      [io.timestep.name]: timestepTensor,
+      [io.encoderHiddenStates.name]: hidden,
+    };
+    if (timestepCond && io.timestepCond) feeds[io.timestepCond.name] = timestepCond;
+    const outputs = await this.run('unet', feeds, scope, stepIndex);
+    scope.dispose(timestepTensor);
+    for (const [name, tensor] of Object.entries(outputs)) if (name !== io.output) scope.dispose(tensor);
+    return outputs[io.output];
+  }
+
+  /** A UNet run whose output is read into JS (the host loop). */
+  private async readUnet(
+    sample: RuntimeTensor,
     timestep: number,
     hidden: RuntimeTensor,
     timestepCond: RuntimeTensor | null,
     scope: TensorScope,
     stepIndex: number,
   ): Promise<Float32Array> {
-    const io = this.unetIo;
-    const batch = dims[0];
-    const feeds: Record<string, RuntimeTensor> = {
-      [io.sample.name]: scope.tensor(io.sample.type, modelInput, dims),
-      [io.timestep.name]: this.timestepTensor(timestep, batch, scope),
-      [io.encoderHiddenStates.name]: hidden,
-    };
-    if (timestepCond && io.timestepCond) feeds[io.timestepCond.name] = timestepCond;
-    const outputs = await this.run('unet', feeds, scope, stepIndex);
-    const result = await this.readFloats(outputs[io.output]);
-    scope.dispose(feeds[io.sample.name]);
-    scope.dispose(feeds[io.timestep.name]);
-    for (const tensor of Object.values(outputs)) scope.dispose(tensor);
+    const output = await this.runUnet(sample, timestep, hidden, timestepCond, scope, stepIndex);
+    const result = await this.readFloats(output);
+    scope.dispose(output);
     return result;
   }
 
@@ -426,10 +595,16 @@ export class DiffusionPipeline {
     }
   }
 
-  private async decode(latents: Float32Array, latentHeight: number, latentWidth: number, scope: TensorScope): Promise<Uint8ClampedArray> {
+  /** The VAE's picture of the final latents: JS values (host loop) or a device tensor (device loop). */
+  private async decode(latents: Float32Array | RuntimeTensor, plan: DeviceStepPlan | null, latentHeight: number, latentWidth: number, scope: TensorScope): Promise<Uint8ClampedArray> {
     const io = this.vaeIo;
-    const scaled = latents.map((v) => v / this.model.vaeScalingFactor);
-    const input = scope.tensor(io.latentSample.type, scaled, [1, 4, latentHeight, latentWidth]);
+    let input: RuntimeTensor;
+    if (latents instanceof Float32Array) {
+      const scaled = latents.map((v) => v / this.model.vaeScalingFactor);
+      input = scope.tensor(io.latentSample.type, scaled, [1, 4, latentHeight, latentWidth]);
+    } else {
+      input = await this.scaleOnDevice(plan!.vaeInput, latents, 1 / this.model.vaeScalingFactor, scope);
+    }
     const outputs = await this.run('vaeDecoder', { [io.latentSample.name]: input }, scope);
     const image = outputs[io.output];
     const [, channels, height, width] = image.dims;
@@ -440,15 +615,25 @@ export class DiffusionPipeline {
   }
 
   /** Runs a part, wrapping runtime failures; every output is owned by `scope`. */
-  private async run(part: PipelinePartName, feeds: Record<string, RuntimeTensor>, scope: TensorScope, stepIndex?: number): Promise<Record<string, RuntimeTensor>> {
+  private run(part: PipelinePartName, feeds: Record<string, RuntimeTensor>, scope: TensorScope, stepIndex?: number): Promise<Record<string, RuntimeTensor>> {
+    return this.runSession(this.sessions[part], PART_LABELS[part], feeds, scope, stepIndex);
+  }
+
+  private async runSession(
+    session: RuntimeSession,
+    label: string,
+    feeds: Record<string, RuntimeTensor>,
+    scope: TensorScope,
+    stepIndex?: number,
+  ): Promise<Record<string, RuntimeTensor>> {
     try {
-      const outputs = await this.sessions[part].run(feeds);
+      const outputs = await session.run(feeds);
       for (const tensor of Object.values(outputs)) scope.adopt(tensor);
       return outputs;
     } catch (error) {
       if (isAbortError(error)) throw new GenerationCancelledError('Generation cancelled.');
       const where = stepIndex === undefined ? '' : ` at step ${stepIndex + 1}`;
-      throw new InferenceError(`The ${PART_LABELS[part]} failed${where}: ${messageOf(error)}`);
+      throw new InferenceError(`The ${label} failed${where}: ${messageOf(error)}`);
     }
   }
 
@@ -482,6 +667,33 @@ async function createSession(
   } catch (error) {
     throw new ModelLoadError(`ONNX Runtime (${runtime.backend}) could not load the ${PART_LABELS[part]}: ${messageOf(error)}`);
   }
+}
+
+/** What both denoising loops work from. */
+interface DenoiseLoop {
+  readonly scheduler: Scheduler;
+  readonly steps: number;
+  readonly mode: GuidanceMode;
+  /** The CFG scale for 'batched' and 'two-pass' (1 otherwise). */
+  readonly guidanceScale: number;
+  readonly conditioning: { readonly cond: RuntimeTensor; readonly uncond: RuntimeTensor | null };
+  readonly timestepCond: RuntimeTensor | null;
+  /** The initial latents, already multiplied by the scheduler's initial σ. */
+  readonly latents: Float32Array;
+  readonly latentHeight: number;
+  readonly latentWidth: number;
+  /** The stochastic samplers' fresh noise (drawn only when step() draws it). */
+  readonly noise: NormalStream;
+  readonly previewEvery: number;
+  readonly callbacks: GenerateCallbacks;
+  readonly started: number;
+  readonly scope: TensorScope;
+}
+
+/** A live preview after step `stepIndex`: every `previewEvery` steps, never after the last. */
+function isPreviewStep(loop: DenoiseLoop, stepIndex: number): boolean {
+  const done = stepIndex + 1;
+  return loop.callbacks.onPreview !== undefined && loop.previewEvery > 0 && done % loop.previewEvery === 0 && done < loop.steps;
 }
 
 /** Tensors one generation creates or receives, disposed together at the end (or on failure). */

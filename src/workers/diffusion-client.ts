@@ -9,6 +9,8 @@
  *   const image = await client.generate(params, { signal, onProgress, onPreview });
  *   ctx.putImageData(new ImageData(image.rgba, image.width, image.height), 0, 0);
  */
+// Any page that starts the diffusion worker needs the Trusted Types policy for its script URL.
+import '../security/trusted-types.ts';
 import { GenerationCancelledError } from '../pipeline/errors.ts';
 import {
   EVENT_ROUTES,

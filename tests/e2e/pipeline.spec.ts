@@ -167,8 +167,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       expect(other.result!.stats.initialLatentDigest).not.toBe(first.result!.stats.initialLatentDigest);
       expect(first.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(first.previews.map((p) => [p.step, p.width, p.height])).toEqual([[2, 16, 16], [4, 16, 16]]);
-      // WASM: nothing to read back. WebGPU: one UNet output per step and the image, nothing more.
-      expect(first.result!.readbacks).toBe(backend === 'wasm' ? 0 : 6 + 1);
+      // WASM: nothing to read back. WebGPU: the latents stay on the GPU; the image and the two previews come back.
+      expect(first.result!.stats.latents).toBe(backend === 'wasm' ? 'host' : 'device');
+      expect(first.result!.readbacks).toBe(backend === 'wasm' ? 0 : 1 + 2);
     });
 
     test('cancel stops within one step with an AbortError and the worker stays usable', async ({ page }) => {
@@ -206,6 +207,38 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
   });
 }
+
+test.describe('on WebGPU (SwiftShader), the latents stay on the GPU for the whole loop', () => {
+  test('readbacks are the image plus one per preview (the schedulers in JS read back every step too), and the pictures hold', async ({ page }) => {
+    test.setTimeout(180_000);
+    await openTestPage(page);
+    expect(await load(page, 'webgpu')).toMatchObject({ backend: 'webgpu' });
+    // 4 steps, a preview every 2: one preview (never after the last step), so 1 + 1 (it was 4 + 1).
+    const withPreview = await generate(page, { steps: 4, seed: 11, scheduler: 'euler_a' });
+    expectPicture(withPreview, 'circle', RED, BLUE, 3, 'with a preview');
+    expect(withPreview.result!.stats.latents).toBe('device');
+    expect(withPreview.previews.map((p) => p.step)).toEqual([2]);
+    expect(withPreview.result!.readbacks).toBe(1 + 1);
+    const withoutPreviews = await generate(page, { steps: 4, seed: 11, scheduler: 'euler_a', previewEvery: 0 });
+    expect(withoutPreviews.previews).toEqual([]);
+    expect(withoutPreviews.result!.readbacks).toBe(1);
+    // Same seed, same noise drawn at the same steps: the same image whether or not previews came back.
+    expect(withoutPreviews.pixels).toEqual(withPreview.pixels);
+    // Batched guidance and the second-order solver (x0 of the previous step kept on the GPU).
+    const guided = await generate(page, { steps: 6, seed: 3, guidance: 2, scheduler: 'dpmpp_2m_karras' });
+    expect(guided.result!.stats).toMatchObject({ guidance: 'batched', latents: 'device', unetRuns: 6 });
+    expect(guided.result!.readbacks).toBe(1 + guided.previews.length);
+    expect(guided.previews).toHaveLength(2);
+    expectPicture(guided, 'circle', [255, 0, 0], [0, 32, 255], 3, 'guidance 2');
+    expect((await status(page)).liveTensors).toBe(0);
+
+    // The step cost at 512² (the first run at a size compiles SwiftShader's shaders): logged, not asserted.
+    await generate(page, { seed: 99, steps: 4, width: 512, height: 512, previewEvery: 0 }, { pixels: false });
+    const timed = await generate(page, { seed: 99, steps: 4, width: 512, height: 512, previewEvery: 0 }, { pixels: false });
+    const t = timed.result!.timings;
+    console.info(`WebGPU 512², 4 steps, device loop: ${t.msPerStep.toFixed(1)} ms/step, total ${t.totalMs.toFixed(0)} ms, ${timed.result!.readbacks} readback(s)`);
+  });
+});
 
 test.describe('backend choice', () => {
   test('Auto picks WebGPU here; WASM from Settings says so; switching releases and reloads; same seed → same initial latents on both', async ({ page }) => {

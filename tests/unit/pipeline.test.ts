@@ -11,7 +11,7 @@ import { DiffusionPipeline, type GenerateParams, type GenerateResult, type Laten
 import { GenerationCancelledError, InvalidGenerateParamsError, ModelFileError } from '../../src/pipeline/errors.ts';
 import type { FetchLike } from '../../src/pipeline/model-files.ts';
 import { oracleModel, ORACLE_VPRED_MODEL_ID, type PipelineModel } from '../../src/pipeline/model.ts';
-import { ortRuntime, type OnnxRuntime, type OrtModule, type RuntimeSession } from '../../src/pipeline/runtime.ts';
+import { ortRuntime, type OnnxRuntime, type OrtModule, type RuntimeSession, type RuntimeTensor } from '../../src/pipeline/runtime.ts';
 import { SCHEDULERS, type SchedulerName } from '../../src/pipeline/schedulers/index.ts';
 
 const MODELS_DIR = resolve(fileURLToPath(new URL('../../public/models/', import.meta.url)));
@@ -292,6 +292,180 @@ describe('progress, previews, cancel and resources', () => {
   });
 });
 
+describe('the device loop (latents stay runtime tensors; forced on here, WebGPU uses it by default)', () => {
+  const load = async (model: PipelineModel, runtime: OnnxRuntime, latentsOnDevice: boolean) =>
+    DiffusionPipeline.load(model, model.variants[0], runtime, { fetch: fileFetch, latentsOnDevice });
+
+  /** One generation with its previews. */
+  async function run(pipeline: DiffusionPipeline, params: GenerateParams): Promise<{ result: GenerateResult; previews: LatentPreview[] }> {
+    const previews: LatentPreview[] = [];
+    const result = await pipeline.generate(params, { onPreview: (p) => previews.push(p) });
+    return { result, previews };
+  }
+
+  /** Same pixels (±1), same previews (±1), and each ran the loop it was meant to. */
+  async function expectSameAsHost(device: DiffusionPipeline, host: DiffusionPipeline, params: GenerateParams, label: string): Promise<GenerateResult> {
+    const onDevice = await run(device, params);
+    const onHost = await run(host, params);
+    expect(onDevice.result.stats.latents, label).toBe('device');
+    expect(onHost.result.stats.latents, label).toBe('host');
+    expect(maxDifference(onDevice.result.rgba, onHost.result.rgba), `${label}: image`).toBeLessThanOrEqual(1);
+    expect(onDevice.previews.map((p) => p.step), `${label}: preview steps`).toEqual(onHost.previews.map((p) => p.step));
+    onDevice.previews.forEach((preview, i) => expect(maxDifference(preview.rgba, onHost.previews[i].rgba), `${label}: preview ${preview.step}`).toBeLessThanOrEqual(1));
+    expect(onDevice.result.stats.unetRuns, label).toBe(onHost.result.stats.unetRuns);
+    expect(onDevice.result.stats.guidance, label).toBe(onHost.result.stats.guidance);
+    expect(onDevice.result.stats.liveTensors, label).toBe(0);
+    return onDevice.result;
+  }
+
+  const GUIDED = { guidance: 2.5, negativePrompt: 'a green square on a white background' };
+  const SCHEDULER_IDS = SCHEDULERS.map(({ id }) => id);
+
+  it.each(SCHEDULER_IDS)('fp32, %s: same pixels and previews as the host loop, guidance off and batched, 1 / 5 / 8 steps', async (scheduler) => {
+    const device = await load(oracleModel(ORACLE_URL), runtime, true);
+    try {
+      for (const steps of [1, 5, 8]) {
+        const off = await expectSameAsHost(device, oracle, { ...BASE, scheduler, steps, seed: steps }, `${scheduler} ${steps} off`);
+        expect(off.stats.guidance).toBe('off');
+        expectPicture(off, 'circle', RED, BLUE, 3, `${scheduler} ${steps}`);
+        const batched = await expectSameAsHost(device, oracle, { ...BASE, ...GUIDED, scheduler, steps, seed: steps }, `${scheduler} ${steps} batched`);
+        expect(batched.stats.guidance).toBe('batched');
+      }
+    } finally {
+      await device.release();
+    }
+    expect(runtime.counters.liveTensors).toBe(0);
+  });
+
+  it('fp32, two-pass guidance (a batch-1 UNet): same pixels and previews for every scheduler', async () => {
+    const batchOne = withFixedBatch(nodeRuntime(), 1);
+    const device = await load(oracleModel(ORACLE_URL), batchOne, true);
+    const host = await load(oracleModel(ORACLE_URL), batchOne, false);
+    try {
+      for (const scheduler of SCHEDULER_IDS) {
+        const result = await expectSameAsHost(device, host, { ...BASE, ...GUIDED, scheduler, steps: 5 }, `${scheduler} two-pass`);
+        expect(result.stats.guidance).toBe('two-pass');
+        expect(result.stats.unetRuns).toBe(10);
+      }
+    } finally {
+      await Promise.all([device.release(), host.release()]);
+    }
+    expect(batchOne.counters.liveTensors).toBe(0);
+  });
+
+  it('fp16 (float16 UNet and VAE inputs and outputs): same pixels and previews for every scheduler, guidance off and batched', async () => {
+    const model = oracleModel(ORACLE_URL, { dtypes: ['fp16'] });
+    const fp16Runtime = nodeRuntime();
+    const device = await load(model, fp16Runtime, true);
+    const host = await load(model, fp16Runtime, false);
+    try {
+      expect([device.unetIo.sample.type, device.unetIo.outputType, device.vaeIo.latentSample.type]).toEqual(['float16', 'float16', 'float16']);
+      for (const scheduler of SCHEDULER_IDS) {
+        await expectSameAsHost(device, host, { ...BASE, scheduler, steps: 4 }, `fp16 ${scheduler} off`);
+        await expectSameAsHost(device, host, { ...BASE, ...GUIDED, scheduler, steps: 4 }, `fp16 ${scheduler} batched`);
+      }
+    } finally {
+      await Promise.all([device.release(), host.release()]);
+    }
+    expect(fp16Runtime.counters.liveTensors).toBe(0);
+  });
+
+  it('the v-prediction oracle: same pixels for every scheduler', async () => {
+    const model: PipelineModel = oracleModel(VPRED_URL, { id: ORACLE_VPRED_MODEL_ID });
+    const vpredRuntime = nodeRuntime();
+    const device = await load(model, vpredRuntime, true);
+    const host = await load(model, vpredRuntime, false);
+    try {
+      for (const scheduler of SCHEDULER_IDS) await expectSameAsHost(device, host, { ...BASE, scheduler, steps: 4 }, `v-prediction ${scheduler}`);
+    } finally {
+      await Promise.all([device.release(), host.release()]);
+    }
+  });
+
+  it('reads back only the image and the previews when outputs live on a GPU (the host loop: one UNet output per step too)', async () => {
+    // onnxruntime-node's tensors are CPU tensors; this runtime labels every session output as a
+    // GPU buffer and counts reads, as the WebGPU runtime does.
+    const gpu = gpuLikeRuntime(nodeRuntime());
+    const device = await DiffusionPipeline.load(oracleModel(ORACLE_URL), oracleModel(ORACLE_URL).variants[0], gpu, { fetch: fileFetch });
+    const host = await load(oracleModel(ORACLE_URL), gpu, false);
+    try {
+      const params = { ...BASE, steps: 4, scheduler: 'euler_a' as const };
+      const withPreview = await run(device, params);
+      expect(withPreview.result.stats.latents).toBe('device');
+      expect(withPreview.previews.map((p) => p.step)).toEqual([2]);
+      expect(withPreview.result.readbacks).toBe(2);
+      const noPreviews = await device.generate(params);
+      expect(noPreviews.readbacks).toBe(1);
+      const guided = await run(device, { ...params, ...GUIDED, steps: 7 });
+      expect(guided.previews).toHaveLength(3);
+      expect(guided.result.readbacks).toBe(1 + 3);
+      const onHost = await run(host, params);
+      expect(onHost.result.stats.latents).toBe('host');
+      expect(onHost.result.readbacks).toBe(4 + 1);
+      expect(maxDifference(withPreview.result.rgba, onHost.result.rgba)).toBeLessThanOrEqual(1);
+    } finally {
+      await Promise.all([device.release(), host.release()]);
+    }
+    expect(gpu.counters.liveTensors).toBe(0);
+  });
+
+  it('cancel stops within one step, leaves no tensors alive, and the next generation works', async () => {
+    const device = await load(oracleModel(ORACLE_URL), runtime, true);
+    try {
+      const controller = new AbortController();
+      const steps: number[] = [];
+      const cancelled = device.generate({ ...BASE, steps: 20, guidance: 2 }, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          steps.push(p.step);
+          if (p.step === 3) controller.abort();
+        },
+      });
+      await expect(cancelled).rejects.toMatchObject({ name: 'AbortError', code: 'cancelled' });
+      expect(steps).toEqual([1, 2, 3]);
+      expect(runtime.counters.liveTensors).toBe(0);
+      const after = await device.generate({ ...BASE, steps: 2 });
+      expect(after.stats.latents).toBe('device');
+      expectPicture(after, 'circle', RED, BLUE, 3);
+      for (let i = 0; i < 10; i++) {
+        const result = await device.generate({ ...BASE, steps: 2, guidance: i % 2 ? 2 : 1, scheduler: i % 3 ? 'lcm' : 'dpmpp_2m', seed: i });
+        expect(result.stats.liveTensors).toBe(0);
+      }
+    } finally {
+      await device.release();
+    }
+    expect(runtime.counters.liveTensors).toBe(0);
+  });
+
+  it('falls back to the host loop, with the same picture, when the step graphs cannot be made', async () => {
+    const inner = nodeRuntime();
+    let sessions = 0;
+    const failing: OnnxRuntime = {
+      ...inner,
+      counters: inner.counters,
+      createSession(source) {
+        // The three parts load; every step graph after them fails.
+        sessions += 1;
+        return sessions > 3 ? Promise.reject(new Error('no step graphs here')) : inner.createSession(source);
+      },
+    };
+    const pipeline = await load(oracleModel(ORACLE_URL), failing, true);
+    try {
+      const result = await pipeline.generate({ ...BASE, steps: 4 });
+      expect(result.stats.latents).toBe('host');
+      expect(pipeline.deviceLoopProblem).toContain('no step graphs here');
+      expectPicture(result, 'circle', RED, BLUE, 3);
+      // It does not try again for every image.
+      const attempts = sessions;
+      await pipeline.generate({ ...BASE, steps: 2 });
+      expect(sessions).toBe(attempts);
+    } finally {
+      await pipeline.release();
+    }
+    expect(inner.counters.liveTensors).toBe(0);
+  });
+});
+
 describe('loading', () => {
   it('reports file progress and session creation, and fetches each file once', async () => {
     requested.length = 0;
@@ -334,6 +508,61 @@ describe('loading', () => {
 });
 
 // ---- runtime wrappers ------------------------------------------------------------------------------
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+/**
+ * Labels every session output as a GPU buffer ('gpu-buffer', as onnxruntime-web's WebGPU outputs
+ * are) and counts reads of them as readbacks, like the real runtime; it reports backend 'webgpu'.
+ */
+function gpuLikeRuntime(inner: OnnxRuntime): OnnxRuntime {
+  const real = new WeakMap<RuntimeTensor, RuntimeTensor>();
+  const unwrap = (tensor: RuntimeTensor) => real.get(tensor) ?? tensor;
+  let readbacks = 0;
+  const counters = {
+    get liveTensors() {
+      return inner.counters.liveTensors;
+    },
+    get readbacks() {
+      return readbacks;
+    },
+    get sessionRunMs() {
+      return inner.counters.sessionRunMs;
+    },
+  };
+  return {
+    backend: 'webgpu',
+    counters,
+    createTensor: (type, data, dims) => inner.createTensor(type, data, dims),
+    async createSession(source) {
+      const session = await inner.createSession(source);
+      return {
+        ...session,
+        async run(feeds) {
+          const outputs = await session.run(Object.fromEntries(Object.entries(feeds).map(([name, tensor]) => [name, unwrap(tensor)])));
+          const wrapped: Record<string, RuntimeTensor> = {};
+          for (const [name, tensor] of Object.entries(outputs)) {
+            const onGpu: RuntimeTensor = { type: tensor.type, dims: tensor.dims, location: 'gpu-buffer', getData: () => tensor.getData(), dispose: () => tensor.dispose() };
+            real.set(onGpu, tensor);
+            wrapped[name] = onGpu;
+          }
+          return wrapped;
+        },
+        release: () => session.release(),
+      };
+    },
+    async read(tensor) {
+      if (tensor.location !== 'cpu') readbacks += 1;
+      return inner.read(unwrap(tensor));
+    },
+    dispose: (tensor) => inner.dispose(unwrap(tensor)),
+  };
+}
 
 /** Pretends the text encoder's and UNet's batch dimension is fixed (the graphs accept any batch). */
 function withFixedBatch(inner: OnnxRuntime, batch: number): OnnxRuntime {

@@ -9,7 +9,7 @@
  */
 import type { SchedulerConfig } from './config.ts';
 import { alphasCumprod, leadingTimesteps, linspaceTimesteps, roundHalfEven, trailingTimesteps } from './noise-schedule.ts';
-import { checkStepArguments, checkStepCount, clipInPlace, combine, vpX0Coefficients, type Scheduler } from './scheduler.ts';
+import { checkStepArguments, checkStepCount, clipInPlace, combine, stepCoefficients, vpX0Coefficients, type Scheduler, type StepCoefficients } from './scheduler.ts';
 
 export class DDIMScheduler implements Scheduler {
   readonly name = 'ddim';
@@ -55,13 +55,36 @@ export class DDIMScheduler implements Scheduler {
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
     const x0 = this.predictOriginal(modelOutput, stepIndex, sample);
-    const timestep = this.timesteps[stepIndex];
-    const prevTimestep = timestep - this.stepRatio;
-    const alphaProd = this.alphasCumprod[timestep];
-    const alphaProdPrev = prevTimestep >= 0 ? this.alphasCumprod[prevTimestep] : this.finalAlphaCumprod;
+    const { alphaProd, alphaProdPrev } = this.alphas(stepIndex);
     const [c, d] = this.epsilonCoefficients(Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
     const eps = combine(c, sample, d, modelOutput);
     return combine(Math.sqrt(alphaProdPrev), x0, Math.sqrt(1 - alphaProdPrev), eps);
+  }
+
+  /** x' = √ᾱ_prev·x0 + √(1 − ᾱ_prev)·(c_ε·x + d_ε·ε̂), x0 clipped when clip_sample is set. */
+  coefficients(stepIndex: number): StepCoefficients {
+    checkStepArguments(this.timesteps.length, stepIndex);
+    const { alphaProd, alphaProdPrev } = this.alphas(stepIndex);
+    const [p, q] = vpX0Coefficients(this.config.predictionType, Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
+    const [epsX, epsOutput] = this.epsilonCoefficients(Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
+    const noiseScale = Math.sqrt(1 - alphaProdPrev);
+    return stepCoefficients({
+      p,
+      q,
+      clipRange: this.config.clipSample ? this.config.clipSampleRange : Number.POSITIVE_INFINITY,
+      a: noiseScale * epsX,
+      b: noiseScale * epsOutput,
+      c: Math.sqrt(alphaProdPrev),
+    });
+  }
+
+  private alphas(stepIndex: number): { alphaProd: number; alphaProdPrev: number } {
+    const timestep = this.timesteps[stepIndex];
+    const prevTimestep = timestep - this.stepRatio;
+    return {
+      alphaProd: this.alphasCumprod[timestep],
+      alphaProdPrev: prevTimestep >= 0 ? this.alphasCumprod[prevTimestep] : this.finalAlphaCumprod,
+    };
   }
 
   /** (c, d) with ε̂ = c·x + d·output, from the unclipped prediction as diffusers does. */

@@ -17,7 +17,7 @@
  */
 import type { SchedulerConfig } from './config.ts';
 import { interpolate, karrasSigmas, leadingTimesteps, linspaceTimesteps, roundHalfEven, sigmaToTimestep, trailingTimesteps, trainingSigmas } from './noise-schedule.ts';
-import { checkStepArguments, checkStepCount, combine, vpX0Coefficients, type Scheduler } from './scheduler.ts';
+import { checkStepArguments, checkStepCount, combine, stepCoefficients, vpX0Coefficients, type Scheduler, type StepCoefficients } from './scheduler.ts';
 
 export class DPMSolverMultistepScheduler implements Scheduler {
   readonly name: 'dpmpp_2m' | 'dpmpp_2m_karras';
@@ -64,6 +64,29 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const previous = this.previous;
     this.previous = { stepIndex, x0: d0 };
 
+    const { sampleCoef, d0Coef, d1Coef } = this.update(stepIndex);
+    if (d1Coef === null || previous?.stepIndex !== stepIndex - 1) {
+      return combine(sampleCoef, sample, d0Coef, d0);
+    }
+    const prevD0 = previous.x0;
+    const next = new Float32Array(sample.length);
+    for (let i = 0; i < sample.length; i++) {
+      next[i] = sampleCoef * sample[i] + d0Coef * d0[i] + d1Coef * (d0[i] - prevD0[i]);
+    }
+    return next;
+  }
+
+  /** x' = s·x + (c0 + c1)·D0 − c1·D0_prev (c1 = 0 for a first-order step), no clipping. */
+  coefficients(stepIndex: number): StepCoefficients {
+    checkStepArguments(this.timesteps.length, stepIndex);
+    const { alpha, sigmaT } = vpScales(this.sigmas[stepIndex]);
+    const [p, q] = vpX0Coefficients(this.config.predictionType, alpha, sigmaT);
+    const { sampleCoef, d0Coef, d1Coef } = this.update(stepIndex);
+    return stepCoefficients({ p, q, a: sampleCoef, c: d0Coef + (d1Coef ?? 0), d: -(d1Coef ?? 0) });
+  }
+
+  /** The update's coefficients at this step; d1Coef is null for a first-order step. */
+  private update(stepIndex: number): { sampleCoef: number; d0Coef: number; d1Coef: number | null } {
     const sigma = this.sigmas[stepIndex];
     const sigmaNext = this.sigmas[stepIndex + 1];
     const from = vpScales(sigma);
@@ -71,20 +94,12 @@ export class DPMSolverMultistepScheduler implements Scheduler {
     const h = lambda(sigmaNext) - lambda(sigma);
     const sampleCoef = to.sigmaT / from.sigmaT;
     const d0Coef = -to.alpha * (Math.exp(-h) - 1);
-
     const isLast = stepIndex === this.timesteps.length - 1;
     const h0 = stepIndex > 0 ? lambda(sigma) - lambda(this.sigmas[stepIndex - 1]) : 0;
-    // h0 > 0 also guards against repeated timesteps, where r = 0 would divide by zero.
-    if (isLast || previous?.stepIndex !== stepIndex - 1 || !(h0 > 0)) {
-      return combine(sampleCoef, sample, d0Coef, d0);
-    }
-    const d1Coef = (0.5 * d0Coef) / (h0 / h); // ½·α(1 − e^−h) / r
-    const prevD0 = previous.x0;
-    const next = new Float32Array(sample.length);
-    for (let i = 0; i < sample.length; i++) {
-      next[i] = sampleCoef * sample[i] + d0Coef * d0[i] + d1Coef * (d0[i] - prevD0[i]);
-    }
-    return next;
+    // First order at the first and last step; h0 > 0 also guards against repeated timesteps,
+    // where r = 0 would divide by zero.
+    if (isLast || stepIndex === 0 || !(h0 > 0)) return { sampleCoef, d0Coef, d1Coef: null };
+    return { sampleCoef, d0Coef, d1Coef: (0.5 * d0Coef) / (h0 / h) }; // ½·α(1 − e^−h) / r
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { SchedulerConfig } from './config.ts';
 import { eulerSchedule } from './euler.ts';
-import { checkStepArguments, combine, drawNoise, scale, veX0Coefficients, type NoiseSource, type Scheduler } from './scheduler.ts';
+import { checkStepArguments, combine, drawNoise, scale, stepCoefficients, veX0Coefficients, type NoiseSource, type Scheduler, type StepCoefficients } from './scheduler.ts';
 
 export class EulerAncestralDiscreteScheduler implements Scheduler {
   readonly name = 'euler_a';
@@ -37,17 +37,30 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
     const x0 = this.predictOriginal(modelOutput, stepIndex, sample);
-    const sigmaFrom = this.sigmas[stepIndex];
-    const sigmaTo = this.sigmas[stepIndex + 1];
-    const sigmaUp = Math.sqrt((sigmaTo ** 2 * (sigmaFrom ** 2 - sigmaTo ** 2)) / sigmaFrom ** 2);
-    // max(0, …): rounding must not turn an exact 0 into √(−1e-17) = NaN.
-    const sigmaDown = Math.sqrt(Math.max(0, sigmaTo ** 2 - sigmaUp ** 2));
-    const dtOverSigma = (sigmaDown - sigmaFrom) / sigmaFrom;
+    const { sigmaUp, dtOverSigma } = this.ancestralStep(stepIndex);
     const z = sigmaUp > 0 ? drawNoise(noise, sample.length, 'Euler a') : null;
     const next = new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) {
       next[i] = sample[i] + (sample[i] - x0[i]) * dtOverSigma + (z ? sigmaUp * z[i] : 0);
     }
     return next;
+  }
+
+  /** x' = (1 + r)·x − r·x0 + σ_up·z with r = (σ_down − σ_from)/σ_from. */
+  coefficients(stepIndex: number): StepCoefficients {
+    checkStepArguments(this.timesteps.length, stepIndex);
+    const sigma = this.sigmas[stepIndex];
+    const [p, q] = veX0Coefficients(this.config.predictionType, sigma);
+    const { sigmaUp, dtOverSigma } = this.ancestralStep(stepIndex);
+    return stepCoefficients({ inputScale: 1 / Math.sqrt(sigma * sigma + 1), p, q, a: 1 + dtOverSigma, c: -dtOverSigma, e: sigmaUp });
+  }
+
+  private ancestralStep(stepIndex: number): { sigmaUp: number; dtOverSigma: number } {
+    const sigmaFrom = this.sigmas[stepIndex];
+    const sigmaTo = this.sigmas[stepIndex + 1];
+    const sigmaUp = Math.sqrt((sigmaTo ** 2 * (sigmaFrom ** 2 - sigmaTo ** 2)) / sigmaFrom ** 2);
+    // max(0, …): rounding must not turn an exact 0 into √(−1e-17) = NaN.
+    const sigmaDown = Math.sqrt(Math.max(0, sigmaTo ** 2 - sigmaUp ** 2));
+    return { sigmaUp, dtOverSigma: (sigmaDown - sigmaFrom) / sigmaFrom };
   }
 }

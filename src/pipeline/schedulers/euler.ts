@@ -7,7 +7,7 @@
  */
 import type { SchedulerConfig } from './config.ts';
 import { interpolate, karrasSigmas, leadingTimesteps, linspaceTimesteps, sigmaToTimestep, trailingTimesteps, trainingSigmas } from './noise-schedule.ts';
-import { checkStepArguments, checkStepCount, combine, scale, veX0Coefficients, type Scheduler } from './scheduler.ts';
+import { checkStepArguments, checkStepCount, combine, scale, stepCoefficients, veX0Coefficients, type Scheduler, type StepCoefficients } from './scheduler.ts';
 
 export interface SigmaSchedule {
   /** Model timesteps, float32 values as diffusers keeps them. */
@@ -89,5 +89,14 @@ export class EulerDiscreteScheduler implements Scheduler {
     const next = new Float32Array(sample.length);
     for (let i = 0; i < sample.length; i++) next[i] = sample[i] + (sample[i] - x0[i]) * dtOverSigma;
     return next;
+  }
+
+  /** x' = (1 + r)·x − r·x0 with r = (σ_{i+1} − σ_i)/σ_i. */
+  coefficients(stepIndex: number): StepCoefficients {
+    checkStepArguments(this.timesteps.length, stepIndex);
+    const sigma = this.sigmas[stepIndex];
+    const [p, q] = veX0Coefficients(this.config.predictionType, sigma);
+    const dtOverSigma = (this.sigmas[stepIndex + 1] - sigma) / sigma;
+    return stepCoefficients({ inputScale: 1 / Math.sqrt(sigma * sigma + 1), p, q, a: 1 + dtOverSigma, c: -dtOverSigma });
   }
 }

@@ -13,7 +13,7 @@ import { SchedulerError, type Scheduler, type SchedulerName } from './scheduler.
 export { DEFAULT_SCHEDULER_CONFIG, parseSchedulerConfig, SchedulerConfigError } from './config.ts';
 export type { BetaSchedule, PredictionType, SchedulerConfig, SchedulerConfigErrorCode, TimestepSpacing, TimestepType } from './config.ts';
 export { SchedulerError } from './scheduler.ts';
-export type { NoiseSource, Scheduler, SchedulerErrorCode, SchedulerName } from './scheduler.ts';
+export type { NoiseSource, Scheduler, SchedulerErrorCode, SchedulerName, StepCoefficients } from './scheduler.ts';
 export { DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler, LCMScheduler };
 
 /** The samplers in the order the UI lists them, with their usual names. */

@@ -15,7 +15,7 @@
  */
 import type { SchedulerConfig } from './config.ts';
 import { alphasCumprod } from './noise-schedule.ts';
-import { checkStepArguments, checkStepCount, clipInPlace, combine, drawNoise, vpX0Coefficients, type NoiseSource, type Scheduler } from './scheduler.ts';
+import { checkStepArguments, checkStepCount, clipInPlace, combine, drawNoise, stepCoefficients, vpX0Coefficients, type NoiseSource, type Scheduler, type StepCoefficients } from './scheduler.ts';
 
 const SIGMA_DATA = 0.5;
 
@@ -51,9 +51,7 @@ export class LCMScheduler implements Scheduler {
     const [a, b] = vpX0Coefficients(this.config.predictionType, Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
     const x0 = combine(a, sample, b, modelOutput);
     if (this.config.clipSample) clipInPlace(x0, this.config.clipSampleRange);
-    const scaled = timestep * this.config.timestepScaling;
-    const cSkip = SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2);
-    const cOut = scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2);
+    const { cSkip, cOut } = this.boundaryScalings(timestep);
     return combine(cOut, x0, cSkip, sample);
   }
 
@@ -63,5 +61,25 @@ export class LCMScheduler implements Scheduler {
     const alphaProdNext = this.alphasCumprod[this.timesteps[stepIndex + 1]];
     const z = drawNoise(noise, sample.length, 'LCM');
     return combine(Math.sqrt(alphaProdNext), denoised, Math.sqrt(1 - alphaProdNext), z);
+  }
+
+  /** denoised = c_skip·x + c_out·x0; x' = denoised (last step) or √ᾱ_s·denoised + √(1 − ᾱ_s)·z. */
+  coefficients(stepIndex: number): StepCoefficients {
+    checkStepArguments(this.timesteps.length, stepIndex);
+    const timestep = this.timesteps[stepIndex];
+    const alphaProd = this.alphasCumprod[timestep];
+    const [p, q] = vpX0Coefficients(this.config.predictionType, Math.sqrt(alphaProd), Math.sqrt(1 - alphaProd));
+    const clipRange = this.config.clipSample ? this.config.clipSampleRange : Number.POSITIVE_INFINITY;
+    const { cSkip, cOut } = this.boundaryScalings(timestep);
+    const isLast = stepIndex === this.timesteps.length - 1;
+    const alphaProdNext = isLast ? 1 : this.alphasCumprod[this.timesteps[stepIndex + 1]];
+    const keep = Math.sqrt(alphaProdNext);
+    return stepCoefficients({ p, q, clipRange, a: keep * cSkip, c: keep * cOut, e: isLast ? 0 : Math.sqrt(1 - alphaProdNext), m: cSkip, n: cOut });
+  }
+
+  /** c_skip and c_out at timestep t (the consistency model's boundary condition). */
+  private boundaryScalings(timestep: number): { cSkip: number; cOut: number } {
+    const scaled = timestep * this.config.timestepScaling;
+    return { cSkip: SIGMA_DATA ** 2 / (scaled ** 2 + SIGMA_DATA ** 2), cOut: scaled / Math.sqrt(scaled ** 2 + SIGMA_DATA ** 2) };
   }
 }

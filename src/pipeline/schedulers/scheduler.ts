@@ -36,6 +36,42 @@ export interface Scheduler {
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
   /** The clean-sample (x0) estimate from this step's model output, e.g. for previews. */
   predictOriginal(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array;
+  /**
+   * Step `stepIndex` as scalars (see {@link StepCoefficients}), for applying the same maths where
+   * the latents live (a GPU). Pure: it assumes the steps are taken in order from 0, as step() does.
+   */
+  coefficients(stepIndex: number): StepCoefficients;
+}
+
+/**
+ * Every step of these samplers is affine in the sample x, the (guided) model output ε̂, the
+ * previous step's x0 and fresh noise z, after an optional clamp of x0:
+ *
+ *   x0      = clip(p·x + q·ε̂, ±clipRange)
+ *   x'      = a·x + b·ε̂ + c·x0 + d·x0_prev + e·z
+ *   preview = m·x + n·x0                 (what predictOriginal returns)
+ *   model input = inputScale·x           (what scaleModelInput returns)
+ *
+ * `e` is non-zero exactly when step() draws noise; `d` only for DPM++ 2M's second-order steps,
+ * where x0_prev is the previous step's x0. clipRange is Infinity when nothing is clamped.
+ */
+export interface StepCoefficients {
+  readonly inputScale: number;
+  readonly p: number;
+  readonly q: number;
+  readonly clipRange: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  readonly d: number;
+  readonly e: number;
+  readonly m: number;
+  readonly n: number;
+}
+
+/** A step that needs only x0 from x and the model output (the defaults of the other terms). */
+export function stepCoefficients(values: Partial<StepCoefficients> & Pick<StepCoefficients, 'p' | 'q'>): StepCoefficients {
+  return { inputScale: 1, clipRange: Number.POSITIVE_INFINITY, a: 0, b: 0, c: 0, d: 0, e: 0, m: 0, n: 1, ...values };
 }
 
 export type SchedulerErrorCode = 'unknown_scheduler' | 'invalid_steps' | 'invalid_step_index' | 'length_mismatch' | 'noise_required';
