@@ -466,7 +466,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             firstLoadFromServerMs: round(allLoad.totalMs, 1),
           },
           notes: [
-            'Each load uses a fresh worker. The session phase is timed from the first `session` progress event: the pipeline fetches every file before creating sessions.',
+            'Each load uses a fresh worker. Session creation is timed in the worker around each `InferenceSession.create` (LoadResult.sessionsMs); the pipeline fetches a part, creates its session and drops the bytes before the next part.',
           ],
         }),
       );

@@ -33,7 +33,7 @@ import {
 } from './errors.ts';
 import { float16DataToFloat32, toFloat16Bits } from './float16.ts';
 import { latentPreviewRgba, planarRgbToRgba } from './images.ts';
-import { fetchModelFiles, type FetchLike, type FileProgress } from './model-files.ts';
+import { openModelFiles, type FetchLike, type FileProgress } from './model-files.ts';
 import type { ModelVariant, PipelineModel, PipelinePartName } from './model.ts';
 import {
   textEncoderInterface,
@@ -156,6 +156,8 @@ const MAX_SIDE = 2048;
 export class DiffusionPipeline {
   private released = false;
   private readonly stepGraphs: StepGraphSessions;
+  /** Milliseconds spent creating the three sessions during `load` (fetching excluded). */
+  sessionsMs = 0;
   /** Why the device loop is off for this pipeline, once it failed to set up; null while it may run. */
   private deviceLoopUnavailable: string | null = null;
 
@@ -181,7 +183,7 @@ export class DiffusionPipeline {
    */
   static async load(model: PipelineModel, variant: ModelVariant, runtime: OnnxRuntime, options: PipelineLoadOptions = {}): Promise<DiffusionPipeline> {
     const { signal, onProgress } = options;
-    const files = await fetchModelFiles(model, variant, { signal, fetch: options.fetch, onProgress: (file) => onProgress?.({ phase: 'fetch', file }) });
+    const files = await openModelFiles(model, variant, { signal, fetch: options.fetch, onProgress: (file) => onProgress?.({ phase: 'fetch', file }) });
 
     let schedulerConfig: SchedulerConfig;
     try {
@@ -191,11 +193,18 @@ export class DiffusionPipeline {
     }
 
     const created: Partial<Record<PipelinePartName, RuntimeSession>> = {};
+    let sessionsMs = 0;
     try {
+      // Part by part: fetch, create the session, let go of the bytes (ORT has copied them), so at
+      // most one part's graph is in JS memory next to the sessions already made.
       for (const part of ['textEncoder', 'unet', 'vaeDecoder'] as const) {
         throwIfAborted(signal, 'Loading cancelled.');
+        const bytes = await files.fetchPart(part);
+        throwIfAborted(signal, 'Loading cancelled.');
         onProgress?.({ phase: 'session', part });
-        created[part] = await createSession(runtime, part, files.parts[part]);
+        const sessionStarted = performance.now();
+        created[part] = await createSession(runtime, part, bytes);
+        sessionsMs += performance.now() - sessionStarted;
       }
       throwIfAborted(signal, 'Loading cancelled.');
       const sessions = created as Parts;
@@ -207,7 +216,9 @@ export class DiffusionPipeline {
         sequenceLength: textEncoderIo.sequenceLength ?? undefined,
       });
       const latentsOnDevice = options.latentsOnDevice ?? runtime.backend === 'webgpu';
-      return new DiffusionPipeline(model, variant, runtime, sessions, tokenizer, schedulerConfig, textEncoderIo, unetIo, vaeIo, latentsOnDevice);
+      const pipeline = new DiffusionPipeline(model, variant, runtime, sessions, tokenizer, schedulerConfig, textEncoderIo, unetIo, vaeIo, latentsOnDevice);
+      pipeline.sessionsMs = sessionsMs;
+      return pipeline;
     } catch (error) {
       await Promise.allSettled(Object.values(created).map((s) => s.release()));
       throw error;

@@ -25,11 +25,15 @@ export interface FetchedPart {
   readonly externalData: { path: string; data: Uint8Array }[];
 }
 
-export interface FetchedModelFiles {
-  readonly parts: Record<PipelinePartName, FetchedPart>;
+export interface ModelFiles {
   readonly tokenizer: ClipTokenizerFiles;
   /** Parsed scheduler_config.json, or null when the model has none. */
   readonly schedulerConfig: Record<string, unknown> | null;
+  /**
+   * Fetches one part's graph and external data. The caller creates the part's session and drops the
+   * bytes before fetching the next, so only one part's bytes are ever held in JS memory.
+   */
+  fetchPart(part: PipelinePartName): Promise<FetchedPart>;
 }
 
 interface FetchContext {
@@ -70,16 +74,28 @@ async function fetchBytes(url: string, context: FetchContext): Promise<Uint8Arra
       return bytes;
     }
     const reader = response.body.getReader();
+    // With a known length the chunks go straight into one buffer: no second copy of a graph.
+    // A body longer than announced (a compressed response) falls back to collecting chunks.
+    let whole: Uint8Array | null = totalBytes !== null && totalBytes > 0 ? new Uint8Array(totalBytes) : null;
     const chunks: Uint8Array[] = [];
     let loaded = 0;
     report(0);
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
+      if (whole && loaded + value.byteLength <= whole.byteLength) {
+        whole.set(value, loaded);
+      } else {
+        if (whole) {
+          chunks.push(whole.subarray(0, loaded));
+          whole = null;
+        }
+        chunks.push(value);
+      }
       loaded += value.byteLength;
       report(loaded);
     }
+    if (whole) return loaded === whole.byteLength ? whole : whole.subarray(0, loaded);
     if (chunks.length === 1) return chunks[0];
     const bytes = new Uint8Array(loaded);
     let offset = 0;
@@ -122,12 +138,12 @@ function tokenizerPlan(files: Readonly<Record<string, string>>): { json: string 
   };
 }
 
-/** Fetches everything one variant of the model needs, in the order small files first, graphs after. */
-export async function fetchModelFiles(
+/** Fetches the small files one variant of the model needs; the graphs come part by part from `fetchPart`. */
+export async function openModelFiles(
   model: PipelineModel,
   variant: ModelVariant,
   options: { signal?: AbortSignal; fetch?: FetchLike; onProgress?: (progress: FileProgress) => void },
-): Promise<FetchedModelFiles> {
+): Promise<ModelFiles> {
   const tokenizer = tokenizerPlan(model.tokenizer.files);
   if (!tokenizer.json && !(tokenizer.vocab && tokenizer.merges)) {
     throw new ModelLoadError(`${model.displayName} has no usable tokenizer: it needs tokenizer.json, or vocab.json and merges.txt.`);
@@ -149,13 +165,15 @@ export async function fetchModelFiles(
   const config = tokenizer.config ? await fetchJson(tokenizer.config, context) : {};
   const schedulerConfig = model.scheduler.configUrl ? await fetchJson(model.scheduler.configUrl, context) : null;
 
-  const parts = {} as Record<PipelinePartName, FetchedPart>;
-  for (const part of partNames) {
-    const files = variant.parts[part];
-    const graph = await fetchBytes(files.model, context);
-    const externalData = [];
-    for (const { path, url } of files.externalData) externalData.push({ path, data: await fetchBytes(url, context) });
-    parts[part] = { model: graph, externalData };
-  }
-  return { parts, tokenizer: { tokenizerJson, vocab, merges, config }, schedulerConfig };
+  return {
+    tokenizer: { tokenizerJson, vocab, merges, config },
+    schedulerConfig,
+    async fetchPart(part) {
+      const files = variant.parts[part];
+      const graph = await fetchBytes(files.model, context);
+      const externalData = [];
+      for (const { path, url } of files.externalData) externalData.push({ path, data: await fetchBytes(url, context) });
+      return { model: graph, externalData };
+    },
+  };
 }

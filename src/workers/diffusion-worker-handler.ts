@@ -109,6 +109,7 @@ export class DiffusionWorkerHandler implements DiffusionApi {
       crossOriginIsolated: choice.crossOriginIsolated,
       adapter: choice.backend === 'webgpu' && gpu.available ? gpu.adapter : null,
       loadMs: performance.now() - started,
+      sessionsMs: pipeline.sessionsMs,
       reused: false,
     };
     this.loaded = { key, pipeline, result };

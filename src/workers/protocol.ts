@@ -52,6 +52,8 @@ export interface LoadResult {
   /** The WebGPU adapter ("google swiftshader"), when WebGPU is in use. */
   readonly adapter: string | null;
   readonly loadMs: number;
+  /** Of which creating the ONNX Runtime sessions from bytes in memory (fetching excluded). */
+  readonly sessionsMs: number;
   /** True when the same model was already loaded on the same backend (nothing was fetched). */
   readonly reused: boolean;
 }

@@ -481,6 +481,38 @@ describe('loading', () => {
     // tokenizer.json, tokenizer_config.json, scheduler config and three graphs (no vocab/merges when tokenizer.json exists).
     expect(requested).toHaveLength(6);
     expect(events).toContain('fetch:5/6');
+    // Part by part: each graph is fetched just before its session, never all three first.
+    const firstOf = (event: string) => events.indexOf(event);
+    expect(firstOf('fetch:3/6')).toBeLessThan(firstOf('session:textEncoder'));
+    expect(firstOf('session:textEncoder')).toBeLessThan(firstOf('fetch:4/6'));
+    expect(firstOf('fetch:4/6')).toBeLessThan(firstOf('session:unet'));
+    expect(firstOf('session:unet')).toBeLessThan(firstOf('fetch:5/6'));
+    expect(firstOf('fetch:5/6')).toBeLessThan(firstOf('session:vaeDecoder'));
+    expect(pipeline.sessionsMs).toBeGreaterThan(0);
+  });
+
+  it('reads a body longer or shorter than its Content-Length (a compressed response) in full', async () => {
+    const lying: FetchLike = async (url, init) => {
+      const response = await fileFetch(url, init);
+      if (!url.endsWith('.onnx') || !response.ok) return response;
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      // Split into several chunks, announcing half the real length.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let offset = 0; offset < bytes.byteLength; offset += 4096) controller.enqueue(bytes.slice(offset, offset + 4096));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { 'Content-Length': String(Math.floor(bytes.byteLength / 2)) } });
+    };
+    const model = oracleModel(ORACLE_URL);
+    const pipeline = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), { fetch: lying });
+    try {
+      const result = await pipeline.generate({ ...BASE, steps: 2 });
+      expect(result.width).toBe(BASE.width);
+    } finally {
+      await pipeline.release();
+    }
   });
 
   it('a missing file is a ModelFileError that names it', async () => {
