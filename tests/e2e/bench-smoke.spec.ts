@@ -12,6 +12,8 @@ import { E2E_HUB_PORT } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
+// Playwright reads fixture dependencies from the destructuring pattern, so it must be present.
+// eslint-disable-next-line no-empty-pattern
 test('the benchmark harness runs every stage on the oracle and writes its JSON and Markdown report', async ({}, testInfo) => {
   test.setTimeout(300_000);
   // Ports of its own (the e2e hub's + 10), so it never meets the suite's fake hub.
