@@ -16,14 +16,20 @@ import {
   type StoredFileId,
   type StoredFileManifest,
 } from '../models/stored-files.ts';
+import { ByteStreamReader } from './byte-stream-reader.ts';
 import { DownloadNetworkError, NotAFileError, QuotaError, TransientDownloadError, VerificationError } from './errors.ts';
 import { ProgressTracker, type DownloadProgress } from './progress.ts';
+import { ShardWriter } from './shard-writer.ts';
 
 /**
  * Downloads model files into Cache Storage: streamed (never buffered whole), stored as shards keyed
  * by hub origin + repo + commit + path, resumed with `Range` from the last stored byte, verified
  * with a streaming hash against the repo tree's `lfs.oid` (or git blob id), one tab per file at a
  * time (Web Locks), and refused up front when it cannot fit.
+ *
+ * The body is read into one reused buffer (no garbage per chunk), each piece is hashed and copied
+ * into the shard being built, and full shards are stored while the next ones arrive (a few puts in
+ * flight), so reading, hashing and the disk overlap and the page's memory stays flat.
  */
 
 export interface FileDownloadJob {
@@ -75,12 +81,33 @@ export interface DownloadManagerOptions {
 
 export const DEFAULT_SHARD_BYTES = 8 * 1024 * 1024;
 const LOCK_PREFIX = 'local-sd-download:';
+/** The buffer bodies are read into: Chromium hands out fetch bodies in pieces of up to 2 MB. */
+const READ_BUFFER_BYTES = 1 << 20;
+/**
+ * Pieces are gathered in a buffer this big, then copied into a Blob: a shard is a few such Blobs
+ * (one Blob per piece costs Chromium ~2 ms each; a buffer of the whole shard costs 8 MB).
+ */
+const STAGING_BYTES = 2 << 20;
+/** Shards being put while the next one fills: the disk keeps up without holding many shards. */
+const MAX_PUTS_IN_FLIGHT = 1;
 
-/** Per file while it downloads: where the stored bytes end and the hash of exactly those bytes. */
+/** The memory one file transfer works in, handed from transfer to transfer while downloads run. */
+interface TransferBuffers {
+  /** Bodies are read into it (detached when a failed read kept it: replaced on the next take). */
+  read: ArrayBuffer;
+  /** Where a shard is gathered before it becomes one Blob. */
+  staging: Uint8Array;
+}
+
+/**
+ * Per file while it downloads: where the stored bytes end and the hash of the bytes up to
+ * `hashedTo`, which is `offset` except while stored bytes are in flight (or after a failed put).
+ */
 interface ResumeState {
   offset: number;
   shards: ShardRange[];
   hasher: IHasher;
+  hashedTo: number;
 }
 
 export class DownloadManager {
@@ -98,6 +125,9 @@ export class DownloadManager {
   private readonly persistAboveBytes: number;
   private readonly progressIntervalMs: number;
   private readonly now: () => number;
+  /** Buffers of finished transfers, reused by the next ones while downloads run. */
+  private readonly spareBuffers: TransferBuffers[] = [];
+  private downloadsRunning = 0;
 
   constructor(options: DownloadManagerOptions) {
     this.fetchFile = options.fetchFile;
@@ -148,6 +178,16 @@ export class DownloadManager {
    * remaining bytes do not fit; an abort leaves what arrived stored, for the next call to resume.
    */
   async download(jobs: readonly FileDownloadJob[], options: DownloadOptions = {}): Promise<void> {
+    this.downloadsRunning++;
+    try {
+      await this.downloadAll(jobs, options);
+    } finally {
+      // Hold no buffers between downloads.
+      if (--this.downloadsRunning === 0) this.spareBuffers.length = 0;
+    }
+  }
+
+  private async downloadAll(jobs: readonly FileDownloadJob[], options: DownloadOptions): Promise<void> {
     const { signal } = options;
     signal?.throwIfAborted();
     const statuses = await this.status(jobs);
@@ -259,13 +299,17 @@ export class DownloadManager {
     // Shards beyond a gap or overlapping the run cannot be used; drop them so the layout stays simple.
     const kept = new Set(run.map((shard) => shard.start));
     for (const { start, url } of found) if (!kept.has(start)) await cache.delete(url);
-    for (const shard of run) {
-      const blob = blobs.get(shard.start)!;
-      for (let at = 0; at < blob.size; at += this.shardBytes) {
-        hasher.update(new Uint8Array(await blob.slice(at, at + this.shardBytes).arrayBuffer()));
+    const buffers = this.takeBuffers();
+    try {
+      for (const shard of run) {
+        const reader = new ByteStreamReader(blobs.get(shard.start)!.stream(), buffers.read);
+        for (let piece = await reader.read(); piece; piece = await reader.read()) hasher.update(piece);
+        buffers.read = reader.buffer;
       }
+    } finally {
+      this.giveBack(buffers);
     }
-    return { offset, shards: run, hasher };
+    return { offset, shards: run, hasher, hashedTo: offset };
   }
 
   /** Requests until the file is complete, retrying transient failures from the stored offset. */
@@ -288,6 +332,8 @@ export class DownloadManager {
         if (!(error instanceof TransientDownloadError)) throw error;
         failures = state.offset > before ? 1 : failures + 1;
         if (failures >= this.maxAttempts) throw new DownloadNetworkError(job.id.path, { cause: error });
+        // A put that failed left hashed bytes unstored: hash what is stored again before resuming.
+        if (state.hashedTo !== state.offset) Object.assign(state, await this.resumeState(cache, job));
         await abortableDelay(this.retryDelayMs(failures), signal);
       }
     }
@@ -317,50 +363,67 @@ export class DownloadManager {
       state.offset = 0;
       state.shards = [];
       state.hasher = await createHasher(job);
+      state.hashedTo = 0;
       tracker.setStored(keyOf(job.id), 0);
     }
     const key = keyOf(job.id);
-    const reader = response.body!.getReader();
-    let buffer: Uint8Array[] = [];
-    let buffered = 0;
+    const buffers = this.takeBuffers();
+    const reader = new ByteStreamReader(response.body!, buffers.read);
+    const writer = new ShardWriter({
+      put: (start, body, length) => this.putShard(cache, job, start, body, length),
+      start: state.offset,
+      shardBytes: this.shardBytes,
+      onStored: (shard) => {
+        state.shards.push(shard);
+        state.offset = shard.start + shard.length;
+      },
+      maxInFlight: MAX_PUTS_IN_FLIGHT,
+      staging: buffers.staging,
+    });
+    // A shorter shard is stored once `commitIntervalMs` passed without one (a slow connection).
     let lastStoredAt = this.now();
-    const storeBuffered = async () => {
-      lastStoredAt = this.now();
-      if (buffered === 0) return;
-      const start = state.offset;
-      const parts = buffer;
-      const length = buffered;
-      buffer = [];
-      buffered = 0;
-      await this.putShard(cache, job, start, parts, length);
-      state.shards.push({ start, length });
-      state.offset = start + length;
-    };
+    let shardsStarted = 0;
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (state.offset + buffered + value.byteLength > job.size) {
-          buffer = [];
-          buffered = 0;
+      for (let piece = await reader.read(); piece; piece = await reader.read()) {
+        if (writer.end + piece.byteLength > job.size) {
+          writer.discard();
           throw new NotAFileError(path, `more bytes than the ${job.size} expected`);
         }
-        state.hasher.update(value);
-        buffer.push(value);
-        buffered += value.byteLength;
-        tracker.advance(key, value.byteLength);
+        state.hasher.update(piece);
+        state.hashedTo += piece.byteLength;
+        await writer.add(piece);
+        tracker.advance(key, piece.byteLength);
         report();
-        const due = buffered >= this.minTimedShardBytes && this.now() - lastStoredAt >= this.commitIntervalMs;
-        if (buffered >= this.shardBytes || due) await storeBuffered();
+        if (writer.buffered >= this.minTimedShardBytes && this.now() - lastStoredAt >= this.commitIntervalMs) await writer.store();
+        if (writer.shardsStarted !== shardsStarted) {
+          shardsStarted = writer.shardsStarted;
+          lastStoredAt = this.now();
+        }
       }
-      await storeBuffered();
+      await writer.close();
     } catch (error) {
-      reader.cancel().catch(() => undefined);
-      if (error instanceof NotAFileError || error instanceof QuotaError) throw error;
+      void reader.cancel();
+      if (error instanceof NotAFileError) {
+        writer.discard();
+        await writer.close().catch(() => undefined);
+        throw error;
+      }
       // Keep what arrived (an abort, a dropped connection): the next request resumes after it.
-      await storeBuffered();
+      const storeFailure = await writer.close().then(
+        () => null,
+        (putError: unknown) => ({ putError }),
+      );
+      if (storeFailure && isQuotaExceeded(storeFailure.putError)) {
+        // Nothing half-stored: drop this file's shards (no put runs any more) before reporting.
+        await this.delete([job.id]).catch(() => undefined);
+        throw new QuotaError(job.size, null, { cause: storeFailure.putError });
+      }
       if (signal?.aborted) throw signal.reason ?? error;
+      if (storeFailure) throw new TransientDownloadError(`storing failed after byte ${state.offset}`, { cause: storeFailure.putError });
       throw new TransientDownloadError(`connection lost after byte ${state.offset}`, { cause: error });
+    } finally {
+      buffers.read = reader.buffer;
+      this.giveBack(buffers);
     }
     if (state.offset < job.size) throw new TransientDownloadError(`connection closed at byte ${state.offset} of ${job.size}`);
   }
@@ -393,21 +456,21 @@ export class DownloadManager {
     }
   }
 
-  private async putShard(cache: Cache, job: FileDownloadJob, start: number, parts: Uint8Array[], length: number): Promise<void> {
-    const body = new Blob(parts as BlobPart[], { type: 'application/octet-stream' });
-    try {
-      await cache.put(
-        new URL(shardPath(job.id, start), this.origin).href,
-        new Response(body, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(length) } }),
-      );
-    } catch (error) {
-      if (isQuotaExceeded(error)) {
-        // Nothing half-stored: drop this file's shards before reporting.
-        await this.delete([job.id]).catch(() => undefined);
-        throw new QuotaError(job.size, null, { cause: error });
-      }
-      throw error;
-    }
+  private takeBuffers(): TransferBuffers {
+    const buffers = this.spareBuffers.pop() ?? { read: new ArrayBuffer(READ_BUFFER_BYTES), staging: new Uint8Array(Math.min(this.shardBytes, STAGING_BYTES)) };
+    if (buffers.read.byteLength === 0) buffers.read = new ArrayBuffer(READ_BUFFER_BYTES);
+    return buffers;
+  }
+
+  private giveBack(buffers: TransferBuffers): void {
+    if (this.downloadsRunning > 0) this.spareBuffers.push(buffers);
+  }
+
+  private async putShard(cache: Cache, job: FileDownloadJob, start: number, body: Blob, length: number): Promise<void> {
+    await cache.put(
+      new URL(shardPath(job.id, start), this.origin).href,
+      new Response(body, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(length) } }),
+    );
   }
 
   private async writeManifest(cache: Cache, job: FileDownloadJob, shards: ShardRange[]): Promise<void> {
