@@ -33,7 +33,7 @@ import {
 } from './errors.ts';
 import { float16DataToFloat32, toFloat16Bits } from './float16.ts';
 import { latentPreviewRgba, planarRgbToRgba } from './images.ts';
-import { openModelFiles, type FetchLike, type FileProgress } from './model-files.ts';
+import { openModelFiles, type FetchedPart, type FetchLike, type FileProgress } from './model-files.ts';
 import type { ModelVariant, PipelineModel, PipelinePartName } from './model.ts';
 import {
   textEncoderInterface,
@@ -182,8 +182,22 @@ export class DiffusionPipeline {
    * whatever was created is released on failure.
    */
   static async load(model: PipelineModel, variant: ModelVariant, runtime: OnnxRuntime, options: PipelineLoadOptions = {}): Promise<DiffusionPipeline> {
+    const { signal } = options;
+    // Fetches run under their own signal too, so that a failed load stops the next part's prefetch.
+    const fetching = new AbortController();
+    const stopFetching = () => fetching.abort(signal?.reason);
+    signal?.addEventListener('abort', stopFetching, { once: true });
+    try {
+      return await DiffusionPipeline.loadParts(model, variant, runtime, options, fetching);
+    } finally {
+      signal?.removeEventListener('abort', stopFetching);
+      fetching.abort();
+    }
+  }
+
+  private static async loadParts(model: PipelineModel, variant: ModelVariant, runtime: OnnxRuntime, options: PipelineLoadOptions, fetching: AbortController): Promise<DiffusionPipeline> {
     const { signal, onProgress } = options;
-    const files = await openModelFiles(model, variant, { signal, fetch: options.fetch, onProgress: (file) => onProgress?.({ phase: 'fetch', file }) });
+    const files = await openModelFiles(model, variant, { signal: fetching.signal, fetch: options.fetch, onProgress: (file) => onProgress?.({ phase: 'fetch', file }) });
 
     let schedulerConfig: SchedulerConfig;
     try {
@@ -195,11 +209,18 @@ export class DiffusionPipeline {
     const created: Partial<Record<PipelinePartName, RuntimeSession>> = {};
     let sessionsMs = 0;
     try {
-      // Part by part: fetch, create the session, let go of the bytes (ORT has copied them), so at
-      // most one part's graph is in JS memory next to the sessions already made.
-      for (const part of ['textEncoder', 'unet', 'vaeDecoder'] as const) {
+      // Part by part: the next part's bytes arrive while this part's session is created (the cache or
+      // network and ORT work at the same time), and each part's bytes are dropped once ORT has copied
+      // them, so at most two parts' graphs are in JS memory next to the sessions already made.
+      const parts = ['textEncoder', 'unet', 'vaeDecoder'] as const;
+      let next: Promise<FetchedPart> | null = files.fetchPart(parts[0]);
+      for (let i = 0; i < parts.length; i++) {
+        const part = parts[i]!;
         throwIfAborted(signal, 'Loading cancelled.');
-        const bytes = await files.fetchPart(part);
+        const bytes: FetchedPart = await next!;
+        next = i + 1 < parts.length ? files.fetchPart(parts[i + 1]!) : null;
+        // Awaited on the next turn; when the load fails first, `load` aborts it and its error is moot.
+        next?.catch(() => undefined);
         throwIfAborted(signal, 'Loading cancelled.');
         onProgress?.({ phase: 'session', part });
         const sessionStarted = performance.now();

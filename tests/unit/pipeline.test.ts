@@ -6,9 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ortNode from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DiffusionPipeline, type GenerateParams, type GenerateResult, type LatentPreview, type StepProgress } from '../../src/pipeline/diffusion-pipeline.ts';
-import { GenerationCancelledError, InvalidGenerateParamsError, ModelFileError } from '../../src/pipeline/errors.ts';
+import { GenerationCancelledError, InvalidGenerateParamsError, ModelFileError, ModelLoadError } from '../../src/pipeline/errors.ts';
 import type { FetchLike } from '../../src/pipeline/model-files.ts';
 import { oracleModel, ORACLE_VPRED_MODEL_ID, type PipelineModel } from '../../src/pipeline/model.ts';
 import { ortRuntime, type OnnxRuntime, type OrtModule, type RuntimeSession, type RuntimeTensor } from '../../src/pipeline/runtime.ts';
@@ -471,24 +471,81 @@ describe('loading', () => {
     requested.length = 0;
     const events: string[] = [];
     const model = oracleModel(ORACLE_URL);
-    const pipeline = await DiffusionPipeline.load(model, model.variants[0], nodeRuntime(), {
+    // Session creation is held until the test lets it go, so the order below does not depend on timing.
+    const base = nodeRuntime();
+    const created: string[] = [];
+    const gates: (() => void)[] = [];
+    const gated: OnnxRuntime = {
+      ...base,
+      counters: base.counters,
+      async createSession(source) {
+        await new Promise<void>((resolve) => gates.push(resolve));
+        created.push(`created after ${requested.length} files`);
+        return base.createSession(source);
+      },
+    };
+    const loading = DiffusionPipeline.load(model, model.variants[0], gated, {
       fetch: fileFetch,
       onProgress: (p) => events.push(p.phase === 'session' ? `session:${p.part}` : `fetch:${p.file.index}/${p.file.count}`),
     });
+    const fetchStarted = (index: number) => vi.waitFor(() => expect(events).toContain(`fetch:${index}/6`));
+    for (const [part, nextGraph] of [[3, 4], [4, 5], [5, null]] as const) {
+      await vi.waitFor(() => expect(gates).toHaveLength(part - 2));
+      // While a part's session is being created, the next part's graph is already being fetched.
+      if (nextGraph !== null) await fetchStarted(nextGraph);
+      gates[part - 3]!();
+    }
+    const pipeline = await loading;
     await pipeline.release();
     expect(events.filter((e) => e.startsWith('session:'))).toEqual(['session:textEncoder', 'session:unet', 'session:vaeDecoder']);
     expect(new Set(requested).size).toBe(requested.length);
     // tokenizer.json, tokenizer_config.json, scheduler config and three graphs (no vocab/merges when tokenizer.json exists).
     expect(requested).toHaveLength(6);
-    expect(events).toContain('fetch:5/6');
-    // Part by part: each graph is fetched just before its session, never all three first.
+    // Never more than one graph ahead: the VAE is only asked for once the text encoder's session exists.
+    expect(created).toEqual(['created after 5 files', 'created after 6 files', 'created after 6 files']);
     const firstOf = (event: string) => events.indexOf(event);
     expect(firstOf('fetch:3/6')).toBeLessThan(firstOf('session:textEncoder'));
-    expect(firstOf('session:textEncoder')).toBeLessThan(firstOf('fetch:4/6'));
-    expect(firstOf('fetch:4/6')).toBeLessThan(firstOf('session:unet'));
-    expect(firstOf('session:unet')).toBeLessThan(firstOf('fetch:5/6'));
-    expect(firstOf('fetch:5/6')).toBeLessThan(firstOf('session:vaeDecoder'));
+    expect(firstOf('session:textEncoder')).toBeLessThan(firstOf('fetch:5/6'));
     expect(pipeline.sessionsMs).toBeGreaterThan(0);
+  });
+
+  it('a session that cannot be created stops the next part\'s fetch and releases what was made', async () => {
+    const model = oracleModel(ORACLE_URL);
+    const base = nodeRuntime();
+    const signals: AbortSignal[] = [];
+    const released: string[] = [];
+    let unetFetchAborted: Promise<void> | null = null;
+    // The UNet's body never ends by itself: only an abort settles it.
+    const hanging: FetchLike = async (url, init) => {
+      if (!url.includes('/unet/')) return fileFetch(url, init);
+      signals.push(init.signal!);
+      unetFetchAborted = new Promise((resolve) => init.signal!.addEventListener('abort', () => resolve(), { once: true }));
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(16));
+          init.signal!.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')), { once: true });
+        },
+      });
+      return new Response(body);
+    };
+    const failing: OnnxRuntime = {
+      ...base,
+      counters: base.counters,
+      async createSession(source) {
+        const session = await base.createSession(source);
+        if (session.inputNames.includes('input_ids')) {
+          await session.release();
+          released.push('text encoder');
+          throw new ModelLoadError('ONNX Runtime could not load the text encoder: broken');
+        }
+        return session;
+      },
+    };
+    await expect(DiffusionPipeline.load(model, model.variants[0], failing, { fetch: hanging })).rejects.toBeInstanceOf(ModelLoadError);
+    expect(released).toEqual(['text encoder']);
+    expect(signals).toHaveLength(1);
+    await unetFetchAborted;
+    expect(signals[0]!.aborted).toBe(true);
   });
 
   it('reads a body longer or shorter than its Content-Length (a compressed response) in full', async () => {
