@@ -16,6 +16,8 @@ export interface TimedLoad {
   readonly totalMs: number;
   /** Of which creating the sessions from bytes already in memory (timed in the worker, fetching excluded). */
   readonly sessionsMs: number;
+  /** Page-side ms from the call to the first progress event and to each part's session start. */
+  readonly timeline: { readonly firstEventMs: number | null; readonly sessionStartMs: Readonly<Record<string, number>> };
 }
 
 export interface TimedGeneration {
@@ -33,8 +35,13 @@ export class BrowserRig {
   private constructor(
     private readonly server: BrowserServer,
     readonly browser: Browser,
-    readonly page: Page,
+    private currentPage: Page,
   ) {}
+
+  /** The page the rig drives (replaced by `freshPipelinePage`). */
+  get page(): Page {
+    return this.currentPage;
+  }
 
   static async launch({ extraArgs = [] }: RigOptions = {}): Promise<BrowserRig> {
     const server = await chromium.launchServer({
@@ -71,6 +78,17 @@ export class BrowserRig {
     return { crossOriginIsolated: await this.page.evaluate(() => window.pipelineTest.crossOriginIsolated) };
   }
 
+  /**
+   * Closes the page, so that its renderer process and everything it held go away, and opens the
+   * pipeline page in a new one: a clean memory baseline for the next measurement.
+   */
+  async freshPipelinePage(appUrl: string): Promise<{ crossOriginIsolated: boolean }> {
+    const context = this.currentPage.context();
+    await this.currentPage.close();
+    this.currentPage = await context.newPage();
+    return this.openPipelinePage(appUrl);
+  }
+
   /** A new worker (ORT's WASM and its thread count are set once per worker). */
   async freshWorker(): Promise<void> {
     await this.page.evaluate(() => window.pipelineTest.resetClient());
@@ -81,8 +99,19 @@ export class BrowserRig {
     return this.page.evaluate(
       async ({ model, backend, tuning }) => {
         const started = performance.now();
-        const result = await window.pipelineTest.client.load({ model, backend, dtype: model.variants[0]!.dtype, ...(tuning ? { tuning } : {}) });
-        return { result, totalMs: performance.now() - started, sessionsMs: result.sessionsMs };
+        let firstEventMs: number | null = null;
+        const sessionStartMs: Record<string, number> = {};
+        const result = await window.pipelineTest.client.load(
+          { model, backend, dtype: model.variants[0]!.dtype, ...(tuning ? { tuning } : {}) },
+          {
+            onProgress: (progress) => {
+              const at = performance.now() - started;
+              firstEventMs ??= at;
+              if (progress.phase === 'session') sessionStartMs[progress.part] = at;
+            },
+          },
+        );
+        return { result, totalMs: performance.now() - started, sessionsMs: result.sessionsMs, timeline: { firstEventMs, sessionStartMs } };
       },
       { model, backend, tuning },
     );
