@@ -47,7 +47,13 @@ test('the benchmark harness runs every stage on the oracle and writes its JSON a
   expect(byId.get(1)!.measurements).toMatchObject({ medianSessionRunMs: expect.any(Number) as unknown });
   expect(byId.get(5)!.measurements['bytes']).toBeGreaterThan(1_000_000);
   expect(byId.get(6)!.measurements).toMatchObject({ backend: 'webgpu', readbacks: expect.any(Number) as unknown });
-  expect(byId.get(3)!.measurements['browserTrials']).toHaveLength(6);
+  // Six ORT option trials and a control with the app's own options, each in its own page.
+  const trials = byId.get(3)!.measurements['browserTrials'] as { label: string; stepMs: number }[];
+  expect(trials.map((t) => t.label)).toContain("the app's options (control)");
+  expect(trials).toHaveLength(7);
+  for (const trial of trials) expect(trial.stepMs).toBeGreaterThan(0);
+  expect(byId.get(5)!.measurements['sha256MBps']).toBeGreaterThan(0);
+  expect(byId.get(4)!.measurements).toMatchObject({ medianFirstSessionMs: expect.any(Number) as unknown });
 
   const markdown = readFileSync(written.markdown, 'utf8');
   expect(markdown).toContain('| # | Figure | Ratio | Goal | Result | Definition |');
