@@ -227,7 +227,21 @@ export interface AuthServiceOptions {
   fetch?: typeof fetch;
   connectivity?: Connectivity;
   now?: () => number;
+  /** Runs `run` after `delayMs`; returns a cancel function (injectable so tests fire re-checks). */
+  schedule?: (run: () => void, delayMs: number) => () => void;
 }
+
+/**
+ * Delays between re-checks while the browser says it is online but the hub cannot be reached
+ * (a captive portal, a VPN, the hub down; or Chromium, whose page reloaded while offline may report
+ * `navigator.onLine` true and never fire `online`): 3 s, then slower, at most every 5 minutes.
+ */
+export const UNREACHABLE_RETRY_DELAYS_MS: readonly number[] = [3_000, 10_000, 30_000, 60_000, 300_000];
+
+const timerSchedule = (run: () => void, delayMs: number) => {
+  const timer = setTimeout(run, delayMs);
+  return () => clearTimeout(timer);
+};
 
 /**
  * The sign-in lifecycle: `start()` shows the saved identity at once and re-checks it once online;
@@ -240,6 +254,9 @@ export class AuthService extends EventTarget {
   private readonly _fetch: typeof fetch | undefined;
   private readonly _connectivity: Connectivity;
   private readonly _now: () => number;
+  private readonly _schedule: (run: () => void, delayMs: number) => () => void;
+  /** Re-checks in a row that found the hub unreachable while the browser said it was online. */
+  private _unreachableRetries = 0;
   private _state: AuthState = {
     status: 'checking',
     subject: 'saved',
@@ -265,6 +282,7 @@ export class AuthService extends EventTarget {
     this._fetch = options.fetch;
     this._connectivity = options.connectivity ?? browserConnectivity;
     this._now = options.now ?? Date.now;
+    this._schedule = options.schedule ?? timerSchedule;
   }
 
   get state(): AuthState {
@@ -419,13 +437,29 @@ export class AuthService extends EventTarget {
     this._waitForOnline();
   }
 
-  /** One re-check at the next `online` event; never a loop. */
+  /**
+   * One re-check at the next `online` event, or, when the browser already says it is online, after
+   * the next backoff delay (whichever comes first); each unreachable answer waits longer.
+   */
   private _waitForOnline(): void {
     this._stopWaitingForOnline?.();
-    this._stopWaitingForOnline = this._connectivity.onceOnline(() => {
-      this._stopWaitingForOnline = undefined;
+    let stopTimer = () => {};
+    const recheck = () => {
+      stop();
       void this._revalidate();
-    });
+    };
+    const stopListening = this._connectivity.onceOnline(recheck);
+    const stop = () => {
+      stopListening();
+      stopTimer();
+      if (this._stopWaitingForOnline === stop) this._stopWaitingForOnline = undefined;
+    };
+    if (this._connectivity.isOnline()) {
+      const delays = UNREACHABLE_RETRY_DELAYS_MS;
+      stopTimer = this._schedule(recheck, delays[Math.min(this._unreachableRetries, delays.length - 1)]!);
+      this._unreachableRetries++;
+    }
+    this._stopWaitingForOnline = stop;
   }
 
   /** Re-checks the saved token with the hub; the saved identity stays visible throughout. */
@@ -447,6 +481,7 @@ export class AuthService extends EventTarget {
         return;
       }
       const confirmed = await checkToken(credentials.accessToken, { hubUrl: this.hubUrl, signal: operation.signal, fetch: this._fetch, now: this._now });
+      this._unreachableRetries = 0;
       await this._serial(async () => {
         operation.signal.throwIfAborted();
         await this._vault.updateIdentity(confirmed);
@@ -457,6 +492,7 @@ export class AuthService extends EventTarget {
       if (error instanceof VaultError) {
         this._set({ status: 'logged-out', identity: undefined, problem: problemOf(error) });
       } else if (error instanceof InvalidTokenError) {
+        this._unreachableRetries = 0;
         const rejected = { ...identity, rejectedAt: this._now() };
         await this._serial(async () => {
           if (!operation.signal.aborted) await this._vault.updateIdentity(rejected);
@@ -475,6 +511,7 @@ export class AuthService extends EventTarget {
         this._waitForOnline();
       } else {
         // 429 or a server error: keep showing what was last known, and say why it wasn't re-checked.
+        this._unreachableRetries = 0;
         this._set({
           status: identity.rejectedAt !== undefined ? 'invalid' : 'logged-in',
           problem: problemOf(error, "Your saved token couldn't be re-checked just now. "),

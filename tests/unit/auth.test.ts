@@ -12,6 +12,7 @@ import {
   checkToken,
   checkTokenFormat,
   needsReadOnlyWarning,
+  UNREACHABLE_RETRY_DELAYS_MS,
   type Connectivity,
   type TokenFormatProblem,
 } from '../../src/hub/auth.ts';
@@ -386,6 +387,84 @@ describe('AuthService', () => {
     const auth = service();
     await auth.start();
     expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
+    auth.dispose();
+  });
+
+  it('online but the hub is down: re-checks on a growing backoff (no "online" event will come) until the hub answers', async () => {
+    const { hub, vault, connectivity, service } = setup();
+    await service().save(ALICE_TOKEN);
+    hub.mode = 'down';
+    const timers: { delayMs: number; run: () => void; cancelled: boolean }[] = [];
+    const schedule = (run: () => void, delayMs: number) => {
+      const timer = { delayMs, run, cancelled: false };
+      timers.push(timer);
+      return () => void (timer.cancelled = true);
+    };
+    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    await auth.start();
+    expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
+    // Still down at the first two re-checks: each waits longer than the one before.
+    for (let i = 0; i < 2; i++) {
+      const calls = hub.calls.length;
+      timers.at(-1)!.run();
+      await vi.waitFor(() => expect(timers).toHaveLength(i + 2));
+      expect(auth.state.status).toBe('unreachable');
+      expect(hub.calls.length).toBe(calls + 1);
+    }
+    expect(timers.map((t) => t.delayMs)).toEqual(UNREACHABLE_RETRY_DELAYS_MS.slice(0, 3));
+    hub.mode = 'normal';
+    timers.at(-1)!.run();
+    await until(auth, (s) => s.status === 'logged-in');
+    // Answered: no timer is left, and a later "online" event re-checks nothing.
+    expect(timers).toHaveLength(3);
+    const calls = hub.calls.length;
+    connectivity.goOnline();
+    expect(hub.calls.length).toBe(calls);
+  });
+
+  it('an "online" event before the retry timer re-checks once, and cancels the timer', async () => {
+    const { hub, vault, connectivity, service } = setup();
+    await service().save(ALICE_TOKEN);
+    hub.mode = 'down';
+    const timers: { cancelled: boolean }[] = [];
+    const schedule = () => {
+      const timer = { cancelled: false };
+      timers.push(timer);
+      return () => void (timer.cancelled = true);
+    };
+    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    await auth.start();
+    expect(auth.state.status).toBe('unreachable');
+    hub.mode = 'normal';
+    const calls = hub.calls.length;
+    connectivity.goOnline();
+    await until(auth, (s) => s.status === 'logged-in');
+    expect(hub.calls.length).toBe(calls + 1);
+    expect(timers).toEqual([{ cancelled: true }]);
+  });
+
+  it('offline (no timer: the browser will say when it is back), and dispose cancels a pending retry', async () => {
+    const { hub, vault, connectivity, service } = setup();
+    await service().save(ALICE_TOKEN);
+    connectivity.online = false;
+    const timers: { cancelled: boolean }[] = [];
+    const schedule = () => {
+      const timer = { cancelled: false };
+      timers.push(timer);
+      return () => void (timer.cancelled = true);
+    };
+    const offline = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    await offline.start();
+    expect(offline.state.status).toBe('unreachable');
+    expect(timers).toHaveLength(0);
+    offline.dispose();
+    connectivity.online = true;
+    hub.mode = 'down';
+    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    await auth.start();
+    expect(timers).toEqual([{ cancelled: false }]);
+    auth.dispose();
+    expect(timers).toEqual([{ cancelled: true }]);
   });
 
   it('reports a damaged record and removes it instead of crashing', async () => {
