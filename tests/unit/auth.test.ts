@@ -114,6 +114,17 @@ function manualConnectivity(online: boolean) {
   return connectivity;
 }
 
+/** An `AuthServiceOptions.schedule` that only records: tests fire (`run`) or inspect each timer. */
+function recordingSchedule() {
+  const timers: { delayMs: number; run: () => void; cancelled: boolean }[] = [];
+  const schedule = (run: () => void, delayMs: number) => {
+    const timer = { delayMs, run, cancelled: false };
+    timers.push(timer);
+    return () => void (timer.cancelled = true);
+  };
+  return { timers, schedule };
+}
+
 function setup({ online = true } = {}) {
   const hub = scriptedHub();
   const storage = memoryVaultStorage();
@@ -394,12 +405,7 @@ describe('AuthService', () => {
     const { hub, vault, connectivity, service } = setup();
     await service().save(ALICE_TOKEN);
     hub.mode = 'down';
-    const timers: { delayMs: number; run: () => void; cancelled: boolean }[] = [];
-    const schedule = (run: () => void, delayMs: number) => {
-      const timer = { delayMs, run, cancelled: false };
-      timers.push(timer);
-      return () => void (timer.cancelled = true);
-    };
+    const { timers, schedule } = recordingSchedule();
     const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
     await auth.start();
     expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
@@ -426,12 +432,7 @@ describe('AuthService', () => {
     const { hub, vault, connectivity, service } = setup();
     await service().save(ALICE_TOKEN);
     hub.mode = 'down';
-    const timers: { cancelled: boolean }[] = [];
-    const schedule = () => {
-      const timer = { cancelled: false };
-      timers.push(timer);
-      return () => void (timer.cancelled = true);
-    };
+    const { timers, schedule } = recordingSchedule();
     const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
     await auth.start();
     expect(auth.state.status).toBe('unreachable');
@@ -440,19 +441,14 @@ describe('AuthService', () => {
     connectivity.goOnline();
     await until(auth, (s) => s.status === 'logged-in');
     expect(hub.calls.length).toBe(calls + 1);
-    expect(timers).toEqual([{ cancelled: true }]);
+    expect(timers.map((t) => t.cancelled)).toEqual([true]);
   });
 
   it('offline (no timer: the browser will say when it is back), and dispose cancels a pending retry', async () => {
     const { hub, vault, connectivity, service } = setup();
     await service().save(ALICE_TOKEN);
     connectivity.online = false;
-    const timers: { cancelled: boolean }[] = [];
-    const schedule = () => {
-      const timer = { cancelled: false };
-      timers.push(timer);
-      return () => void (timer.cancelled = true);
-    };
+    const { timers, schedule } = recordingSchedule();
     const offline = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
     await offline.start();
     expect(offline.state.status).toBe('unreachable');
@@ -462,9 +458,9 @@ describe('AuthService', () => {
     hub.mode = 'down';
     const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
     await auth.start();
-    expect(timers).toEqual([{ cancelled: false }]);
+    expect(timers.map((t) => t.cancelled)).toEqual([false]);
     auth.dispose();
-    expect(timers).toEqual([{ cancelled: true }]);
+    expect(timers.map((t) => t.cancelled)).toEqual([true]);
   });
 
   it('reports a damaged record and removes it instead of crashing', async () => {
