@@ -312,6 +312,9 @@ export class AuthService extends EventTarget {
         operation.signal.throwIfAborted();
         await this._vault.save(format.token, identity);
       });
+      // The hub answered: a pending re-check of the previous token has nothing left to do.
+      this._stopWaitingForOnline?.();
+      this._unreachableRetries = 0;
       this._set({ status: 'logged-in', subject: 'saved', identity, problem: undefined, saving: false, lock: 'none' });
       return true;
     } catch (error) {
@@ -489,10 +492,11 @@ export class AuthService extends EventTarget {
       this._set({ status: 'logged-in', identity: confirmed });
     } catch (error) {
       if (operation.signal.aborted || isAbortError(error)) return;
+      // Any answer from the hub (a rejection, 429, 5xx) restarts the backoff.
+      if (!(error instanceof HubUnreachableError)) this._unreachableRetries = 0;
       if (error instanceof VaultError) {
         this._set({ status: 'logged-out', identity: undefined, problem: problemOf(error) });
       } else if (error instanceof InvalidTokenError) {
-        this._unreachableRetries = 0;
         const rejected = { ...identity, rejectedAt: this._now() };
         await this._serial(async () => {
           if (!operation.signal.aborted) await this._vault.updateIdentity(rejected);
@@ -511,7 +515,6 @@ export class AuthService extends EventTarget {
         this._waitForOnline();
       } else {
         // 429 or a server error: keep showing what was last known, and say why it wasn't re-checked.
-        this._unreachableRetries = 0;
         this._set({
           status: identity.rejectedAt !== undefined ? 'invalid' : 'logged-in',
           problem: problemOf(error, "Your saved token couldn't be re-checked just now. "),

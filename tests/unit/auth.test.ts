@@ -444,6 +444,19 @@ describe('AuthService', () => {
     expect(timers.map((t) => t.cancelled)).toEqual([true]);
   });
 
+  it('saving a token while a re-check is pending cancels it', async () => {
+    const { hub, vault, connectivity, service } = setup();
+    await service().save(ALICE_TOKEN);
+    hub.mode = 'down';
+    const { timers, schedule } = recordingSchedule();
+    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    await auth.start();
+    expect(timers.map((t) => t.cancelled)).toEqual([false]);
+    hub.mode = 'normal';
+    expect(await auth.save(ALICE_TOKEN)).toBe(true);
+    expect(timers.map((t) => t.cancelled)).toEqual([true]);
+  });
+
   it('offline (no timer: the browser will say when it is back), and dispose cancels a pending retry', async () => {
     const { hub, vault, connectivity, service } = setup();
     await service().save(ALICE_TOKEN);
