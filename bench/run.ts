@@ -480,7 +480,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           },
           notes: [
             `Where the time outside session creation goes (medians, page side): ${fmtMs(medianOf(cacheLoads.map((l) => l.timeline.firstEventMs)))} until the worker's first progress event (worker start, ORT's JS), ${fmtMs(medianOf(cacheLoads.map((l) => l.timeline.sessionStartMs.textEncoder ?? null)))} until the first session starts (the small files and the text encoder's ${(partBytes(model, 'text_encoder') / MB).toFixed(0)} MB); the other parts' bytes arrive while earlier sessions are created.`,
-            'Each load uses a fresh worker. Session creation is timed in the worker around each `InferenceSession.create` (LoadResult.sessionsMs); the pipeline fetches the next part while it creates the current part\'s session, and drops each part\'s bytes once its session exists; the rest of the ratio is the worker start, the small files and the fetch time not hidden behind session creation.',
+            'Each load uses a fresh worker. Session creation is timed in the worker around each `InferenceSession.create` (LoadResult.sessionsMs); the pipeline starts the next part\'s fetch before creating the current part\'s session and drops each part\'s bytes once its session exists, but on WASM the create call holds the worker\'s thread, so the next body is read afterwards: the rest of the ratio is the worker start, the small files and those reads.',
           ],
         }),
       );

@@ -209,9 +209,11 @@ export class DiffusionPipeline {
     const created: Partial<Record<PipelinePartName, RuntimeSession>> = {};
     let sessionsMs = 0;
     try {
-      // Part by part: the next part's bytes arrive while this part's session is created (the cache or
-      // network and ORT work at the same time), and each part's bytes are dropped once ORT has copied
-      // them, so at most two parts' graphs are in JS memory next to the sessions already made.
+      // Part by part: the next part's fetch starts before this part's session is created, and each
+      // part's bytes are dropped once ORT has copied them, so at most two parts' graphs are in JS memory
+      // next to the sessions already made. The overlap is real where session creation yields (WebGPU);
+      // on WASM it is one synchronous call that holds this thread, so the body is read afterwards.
+      // (A fetch in a nested worker was measured on 2 cores: no faster, npm run bench, figure 4.)
       const parts = ['textEncoder', 'unet', 'vaeDecoder'] as const;
       let next: Promise<FetchedPart> | null = files.fetchPart(parts[0]);
       for (let i = 0; i < parts.length; i++) {
