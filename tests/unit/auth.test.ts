@@ -130,8 +130,10 @@ function setup({ online = true } = {}) {
   const storage = memoryVaultStorage();
   const vault = new TokenVault({ hubUrl: HUB, storage });
   const connectivity = manualConnectivity(online);
-  const service = () => new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000 });
-  return { hub, storage, vault, connectivity, service };
+  // Re-check timers are only recorded: a test fires them (`run`) or checks they were cancelled.
+  const { timers, schedule } = recordingSchedule();
+  const service = () => new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+  return { hub, storage, vault, connectivity, service, timers };
 }
 
 /** Resolves when the service's state satisfies `predicate` (state changes are events, not timers). */
@@ -402,11 +404,10 @@ describe('AuthService', () => {
   });
 
   it('online but the hub is down: re-checks on a growing backoff (no "online" event will come) until the hub answers', async () => {
-    const { hub, vault, connectivity, service } = setup();
+    const { hub, connectivity, service, timers } = setup();
     await service().save(ALICE_TOKEN);
     hub.mode = 'down';
-    const { timers, schedule } = recordingSchedule();
-    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    const auth = service();
     await auth.start();
     expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
     // Still down at the first two re-checks: each waits longer than the one before.
@@ -429,11 +430,10 @@ describe('AuthService', () => {
   });
 
   it('an "online" event before the retry timer re-checks once, and cancels the timer', async () => {
-    const { hub, vault, connectivity, service } = setup();
+    const { hub, connectivity, service, timers } = setup();
     await service().save(ALICE_TOKEN);
     hub.mode = 'down';
-    const { timers, schedule } = recordingSchedule();
-    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    const auth = service();
     await auth.start();
     expect(auth.state.status).toBe('unreachable');
     hub.mode = 'normal';
@@ -445,11 +445,10 @@ describe('AuthService', () => {
   });
 
   it('saving a token while a re-check is pending cancels it', async () => {
-    const { hub, vault, connectivity, service } = setup();
+    const { hub, service, timers } = setup();
     await service().save(ALICE_TOKEN);
     hub.mode = 'down';
-    const { timers, schedule } = recordingSchedule();
-    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    const auth = service();
     await auth.start();
     expect(timers.map((t) => t.cancelled)).toEqual([false]);
     hub.mode = 'normal';
@@ -458,18 +457,17 @@ describe('AuthService', () => {
   });
 
   it('offline (no timer: the browser will say when it is back), and dispose cancels a pending retry', async () => {
-    const { hub, vault, connectivity, service } = setup();
+    const { hub, connectivity, service, timers } = setup();
     await service().save(ALICE_TOKEN);
     connectivity.online = false;
-    const { timers, schedule } = recordingSchedule();
-    const offline = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    const offline = service();
     await offline.start();
     expect(offline.state.status).toBe('unreachable');
     expect(timers).toHaveLength(0);
     offline.dispose();
     connectivity.online = true;
     hub.mode = 'down';
-    const auth = new AuthService({ vault, fetch: hub.fetch, connectivity, now: () => 1_767_225_600_000, schedule });
+    const auth = service();
     await auth.start();
     expect(timers.map((t) => t.cancelled)).toEqual([false]);
     auth.dispose();
