@@ -446,23 +446,23 @@ export class AuthService extends EventTarget {
    */
   private _waitForOnline(): void {
     this._stopWaitingForOnline?.();
-    let stopTimer = () => {};
+    const cancels: (() => void)[] = [];
+    const stop = () => {
+      cancels.forEach((cancel) => cancel());
+      if (this._stopWaitingForOnline === stop) this._stopWaitingForOnline = undefined;
+    };
     const recheck = () => {
       stop();
       void this._revalidate();
     };
-    const stopListening = this._connectivity.onceOnline(recheck);
-    const stop = () => {
-      stopListening();
-      stopTimer();
-      if (this._stopWaitingForOnline === stop) this._stopWaitingForOnline = undefined;
-    };
-    if (this._connectivity.isOnline()) {
-      const delays = UNREACHABLE_RETRY_DELAYS_MS;
-      stopTimer = this._schedule(recheck, delays[Math.min(this._unreachableRetries, delays.length - 1)]!);
-      this._unreachableRetries++;
-    }
+    cancels.push(this._connectivity.onceOnline(recheck));
+    if (this._connectivity.isOnline()) cancels.push(this._schedule(recheck, this._nextRetryDelay()));
     this._stopWaitingForOnline = stop;
+  }
+
+  private _nextRetryDelay(): number {
+    const delays = UNREACHABLE_RETRY_DELAYS_MS;
+    return delays[Math.min(this._unreachableRetries++, delays.length - 1)]!;
   }
 
   /** Re-checks the saved token with the hub; the saved identity stays visible throughout. */

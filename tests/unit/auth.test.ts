@@ -136,6 +136,16 @@ function setup({ online = true } = {}) {
   return { hub, storage, vault, connectivity, service, timers };
 }
 
+/** A saved token, then a new service started while the hub is down (the browser says online). */
+async function startedWithHubDown() {
+  const context = setup();
+  await context.service().save(ALICE_TOKEN);
+  context.hub.mode = 'down';
+  const auth = context.service();
+  await auth.start();
+  return { ...context, auth };
+}
+
 /** Resolves when the service's state satisfies `predicate` (state changes are events, not timers). */
 function until(service: AuthService, predicate: (s: AuthService['state']) => boolean): Promise<AuthService['state']> {
   if (predicate(service.state)) return Promise.resolve(service.state);
@@ -394,21 +404,12 @@ describe('AuthService', () => {
   });
 
   it('online but the hub is down: unreachable with the last identity, not invalid', async () => {
-    const { hub, service } = setup();
-    await service().save(ALICE_TOKEN);
-    hub.mode = 'down';
-    const auth = service();
-    await auth.start();
+    const { auth } = await startedWithHubDown();
     expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
-    auth.dispose();
   });
 
   it('online but the hub is down: re-checks on a growing backoff (no "online" event will come) until the hub answers', async () => {
-    const { hub, connectivity, service, timers } = setup();
-    await service().save(ALICE_TOKEN);
-    hub.mode = 'down';
-    const auth = service();
-    await auth.start();
+    const { hub, auth, connectivity, timers } = await startedWithHubDown();
     expect(auth.state).toMatchObject({ status: 'unreachable', identity: { name: 'alice' } });
     // Still down at the first two re-checks: each waits longer than the one before.
     for (let i = 0; i < 2; i++) {
@@ -430,11 +431,7 @@ describe('AuthService', () => {
   });
 
   it('an "online" event before the retry timer re-checks once, and cancels the timer', async () => {
-    const { hub, connectivity, service, timers } = setup();
-    await service().save(ALICE_TOKEN);
-    hub.mode = 'down';
-    const auth = service();
-    await auth.start();
+    const { hub, auth, connectivity, timers } = await startedWithHubDown();
     expect(auth.state.status).toBe('unreachable');
     hub.mode = 'normal';
     const calls = hub.calls.length;
@@ -445,11 +442,7 @@ describe('AuthService', () => {
   });
 
   it('saving a token while a re-check is pending cancels it', async () => {
-    const { hub, service, timers } = setup();
-    await service().save(ALICE_TOKEN);
-    hub.mode = 'down';
-    const auth = service();
-    await auth.start();
+    const { hub, auth, timers } = await startedWithHubDown();
     expect(timers.map((t) => t.cancelled)).toEqual([false]);
     hub.mode = 'normal';
     expect(await auth.save(ALICE_TOKEN)).toBe(true);
